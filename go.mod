@@ -1,0 +1,8 @@
+module github.com/prefect-secrets/prefect-secrets-action
+
+go 1.26.8
+
+require (
+	github.com/pelletier/go-toml/v2 v2.4.3
+	golang.org/x/text v0.44.0
+)
