@@ -63,11 +63,11 @@ type Resolution struct {
 
 // LocalSecrets are the secrets Prefect 1 would find in prefect.context.
 type LocalSecrets struct {
-	format   ValueFormat
-	root     *pyvalue.Dict
-	ctxErr   error
-	errs     map[string]error
-	origins  map[string]string
+	format  ValueFormat
+	root    *pyvalue.Dict
+	ctxErr  error
+	errs    map[string]error
+	origins map[string]string
 }
 
 type flatEntry struct {

@@ -59,11 +59,11 @@ type Set struct{ Items []Value }
 // Temporal is a date, time or datetime from TOML. Python renders it with
 // str(), which this package reproduces from the fields.
 type Temporal struct {
-	Kind                            TemporalKind
-	Year, Month, Day                int
-	Hour, Minute, Second, Microsec  int
-	HasOffset                       bool
-	OffsetMinutes                   int
+	Kind                           TemporalKind
+	Year, Month, Day               int
+	Hour, Minute, Second, Microsec int
+	HasOffset                      bool
+	OffsetMinutes                  int
 }
 
 // TemporalKind says which of Python's datetime types a Temporal is.
