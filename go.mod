@@ -4,5 +4,6 @@ go 1.26.8
 
 require (
 	github.com/pelletier/go-toml/v2 v2.4.3
+	github.com/sethvargo/go-githubactions v1.3.1
 	golang.org/x/text v0.44.0
 )

@@ -214,3 +214,14 @@ func stringToType(s string) pyvalue.Value {
 	}
 	return pyvalue.Str(s)
 }
+
+// ExpandPath expands a configuration file path the way Prefect does before
+// it looks for the file: $VAR and ~ expansion until nothing changes.
+func ExpandPath(env *osenv.Environ, users UserDirectory, path string) string {
+	v := expander{env: env, users: users}.interpolateEnvVars(path)
+	s, err := pyvalue.PyStr(v)
+	if err != nil {
+		return path
+	}
+	return s
+}

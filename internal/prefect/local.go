@@ -284,7 +284,7 @@ func resolveReferences(flat *flatConfig) {
 			var ref pyvalue.Value = pyvalue.Str("")
 			if r, ok := flat.get(refPath); ok {
 				if r.broken != nil {
-					e.broken = fmt.Errorf("it refers to %s, which Prefect cannot load: %w", matched, r.broken)
+					e.broken = fmt.Errorf("it refers to %q, which Prefect cannot load: %w", strings.Join(refPath, "."), r.broken)
 					continue
 				}
 				ref = r.value
@@ -294,7 +294,7 @@ func resolveReferences(flat *flatConfig) {
 			} else {
 				text, err := pyvalue.PyStr(ref)
 				if err != nil {
-					e.broken = fmt.Errorf("Prefect cannot insert %s: %w", matched, err)
+					e.broken = fmt.Errorf("Prefect cannot insert the value of %q: %w", strings.Join(refPath, "."), err)
 					continue
 				}
 				out := strings.Replace(string(s), matched, text, 1)

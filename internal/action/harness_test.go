@@ -1,0 +1,211 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
+)
+
+// fakeUsers is a password database with root only.
+type fakeUsers map[string]string
+
+func (f fakeUsers) HomeOf(name string) (string, bool) { h, ok := f[name]; return h, ok }
+func (f fakeUsers) CurrentHome() (string, bool)       { return f["root"], true }
+
+// counterReader yields 0, 1, 2, ... so delimiters are distinct and stable.
+type counterReader struct {
+	mu sync.Mutex
+	n  byte
+}
+
+func (c *counterReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range p {
+		p[i] = c.n
+		c.n++
+	}
+	return len(p), nil
+}
+
+// invocation describes one run of the action.
+type invocation struct {
+	env  []string // process environment, in order
+	args []string
+	// runner sets GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY to
+	// files holding the given earlier content.
+	runner                   bool
+	outputsBefore, envBefore string
+	summaryBefore            string
+	files                    map[string]string // extra files, by name relative to the temp dir; "$DIR" in env is replaced
+}
+
+type result struct {
+	code                        int
+	stdout, stderr              string
+	outputsRaw, envRaw, summary string
+	outputs, exported           []runnertest.Entry
+	dir                         string
+}
+
+var fixedStart = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func runAction(t *testing.T, inv invocation) result {
+	t.Helper()
+	dir := t.TempDir()
+	env := make([]string, 0, len(inv.env)+3)
+	for _, kv := range inv.env {
+		env = append(env, strings.ReplaceAll(kv, "$DIR", dir))
+	}
+	for name, content := range inv.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paths := map[string]string{}
+	if inv.runner {
+		for name, before := range map[string]string{"output": inv.outputsBefore, "env": inv.envBefore, "summary": inv.summaryBefore} {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(before), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			paths[name] = p
+		}
+		env = append(env, "GITHUB_OUTPUT="+paths["output"], "GITHUB_ENV="+paths["env"], "GITHUB_STEP_SUMMARY="+paths["summary"])
+	}
+	args := make([]string, len(inv.args))
+	for i, a := range inv.args {
+		args[i] = strings.ReplaceAll(a, "$DIR", dir)
+	}
+	var stdout, stderr bytes.Buffer
+	now := fixedStart
+	code := Run(context.Background(), World{
+		Args:     args,
+		Environ:  osenv.New(env),
+		Stdout:   &stdout,
+		Stderr:   &stderr,
+		Users:    fakeUsers{"root": "/root"},
+		ReadFile: os.ReadFile,
+		Random:   &counterReader{},
+		Now:      func() time.Time { return now },
+	})
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), dir: dir}
+	if inv.runner {
+		r.outputsRaw = readFile(t, paths["output"])
+		r.envRaw = readFile(t, paths["env"])
+		r.summary = readFile(t, paths["summary"])
+		var err error
+		if r.outputs, err = runnertest.ParseFileCommands([]byte(r.outputsRaw)); err != nil {
+			t.Fatalf("the runner cannot read GITHUB_OUTPUT: %v\n%s", err, r.outputsRaw)
+		}
+		if r.exported, err = runnertest.ParseFileCommands([]byte(r.envRaw)); err != nil {
+			t.Fatalf("the runner cannot read GITHUB_ENV: %v\n%s", err, r.envRaw)
+		}
+	}
+	return r
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lookup returns the last value the runner would apply for name.
+func lookup(entries []runnertest.Entry, name string, caseInsensitive bool) (string, bool) {
+	val, found := "", false
+	for _, e := range entries {
+		if e.Name == name || (caseInsensitive && strings.EqualFold(e.Name, name)) {
+			val, found = e.Value, true
+		}
+	}
+	return val, found
+}
+
+// minLeakLength is the shortest value checked for on standard error and in
+// the summary: shorter values ("1", "true") occur in ordinary words and
+// counts, while on standard output the masks-first rule covers every length.
+const minLeakLength = 4
+
+// checkNoLeak applies the masking contract to a run: every value, and every
+// non-empty trimmed line of it, may appear on standard output only after the
+// ::add-mask:: that registers it; none appears on standard error or in the
+// job summary.
+func checkNoLeak(t *testing.T, r result, names []string, values ...string) {
+	t.Helper()
+	r.stderr = scrubNames(r.stderr, names)
+	r.summary = scrubNames(r.summary, names)
+	masks := runnertest.ParseMasks([]byte(r.stdout))
+	maskAt := map[string]int{}
+	for _, m := range masks {
+		if _, seen := maskAt[m.Value]; !seen {
+			maskAt[m.Value] = m.Offset
+		}
+	}
+	// Blank out the mask commands themselves: they are the registration,
+	// not a leak.
+	scrubbed := []byte(r.stdout)
+	for _, m := range masks {
+		end := bytes.IndexByte(scrubbed[m.Offset:], '\n')
+		if end < 0 {
+			end = len(scrubbed) - m.Offset
+		}
+		for i := m.Offset; i < m.Offset+end; i++ {
+			scrubbed[i] = 0
+		}
+	}
+	for _, v := range values {
+		pieces := []string{v}
+		for _, line := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if tl := strings.TrimSpace(line); tl != "" {
+				pieces = append(pieces, tl)
+			}
+		}
+		for _, p := range pieces {
+			if strings.TrimSpace(p) == "" {
+				continue
+			}
+			if first := bytes.Index(scrubbed, []byte(p)); first >= 0 {
+				at, ok := maskAt[p]
+				if !ok {
+					t.Errorf("value text %q is on stdout but never masked", p)
+				} else if first < at {
+					t.Errorf("value text %q is on stdout at %d, before its mask at %d", p, first, at)
+				}
+			}
+			if len(p) >= minLeakLength {
+				if strings.Contains(r.stderr, p) {
+					t.Errorf("value text %q is on stderr", p)
+				}
+				if strings.Contains(r.summary, p) {
+					t.Errorf("value text %q is in the job summary", p)
+				}
+			}
+		}
+	}
+}
+
+// scrubNames blanks out secret and export names: they are not values, but
+// a value may happen to be part of one (a secret NULL_UC whose value is NULL).
+func scrubNames(text string, names []string) string {
+	sorted := append([]string(nil), names...)
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	for _, n := range sorted {
+		if n != "" {
+			text = strings.ReplaceAll(text, n, "\x00")
+		}
+	}
+	return text
+}

@@ -1,0 +1,209 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/config"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/export"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+)
+
+// Statuses a secret ends in.
+const (
+	statusFound   = "found"
+	statusMissing = "missing"
+	statusEmpty   = "empty"
+	statusSkipped = "skipped"
+	statusError   = "error"
+)
+
+// Backend answers for secrets that no local source has. The Prefect Cloud
+// 1.0 GraphQL API and the Prefect 2/3 REST API implement it.
+type Backend interface {
+	// Kind is the source name the summary shows: graphql or rest.
+	Kind() string
+	// Values resolves names; names the backend lacks are absent from the
+	// result. An error means the backend could not answer, never "missing".
+	Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error)
+	// Names lists every secret name the backend has.
+	Names(ctx context.Context) ([]string, error)
+	// Requests is the number of HTTP requests made so far.
+	Requests() int
+}
+
+// secret is one resolved secret: an explicit entry or a wildcard match.
+type secret struct {
+	name     string // secret name
+	declared string // as declared (or matched), for reports
+	export   string // export name; "" for an unmatched wildcard
+	optional bool
+	status   string
+	source   string
+	value    string
+	err      error
+	why      string // why it was skipped
+}
+
+// resolve decides every declared secret: local sources first, the backend
+// only for names they lack (SPEC §4).
+func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecrets, backend Backend) ([]*secret, error) {
+	var secrets []*secret
+	taken := map[string]*secret{}
+	for _, d := range cfg.Secrets {
+		if d.Wildcard {
+			continue
+		}
+		s := &secret{name: d.Name, declared: d.Declared, export: d.Export, optional: d.Optional}
+		secrets = append(secrets, s)
+		taken[strings.ToUpper(d.Export)] = s
+	}
+	var backendNames []string
+	listed := false
+	for _, d := range cfg.Secrets {
+		if !d.Wildcard {
+			continue
+		}
+		if backend != nil && !listed {
+			names, err := backend.Names(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing secrets for %s: %w", d.Declared, err)
+			}
+			backendNames, listed = names, true
+		}
+		matches := matchPrefix(d.Name, local.Names(), backendNames)
+		if len(matches) == 0 {
+			secrets = append(secrets, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, status: statusMissing})
+			continue
+		}
+		for _, name := range matches {
+			s := &secret{name: name, declared: config.QuoteName(name), export: config.ExportName(name), optional: d.Optional}
+			key := strings.ToUpper(s.export)
+			if prev, ok := taken[key]; ok {
+				if prev.name == name {
+					continue // declared explicitly too
+				}
+				s.status, s.why = statusSkipped, fmt.Sprintf("export name %q is taken by %s", s.export, prev.declared)
+			} else if why := config.DangerousExport(s.export); why != "" {
+				s.status, s.why = statusSkipped, why
+			} else if s.export == "" || !isIdentifier(s.export) {
+				s.status, s.why = statusSkipped, "the name gives no usable export name"
+			} else {
+				taken[key] = s
+			}
+			secrets = append(secrets, s)
+		}
+	}
+
+	var needBackend []*secret
+	for _, s := range secrets {
+		if s.status != "" {
+			continue
+		}
+		r := local.Lookup(s.name)
+		if !r.Found {
+			needBackend = append(needBackend, s)
+			continue
+		}
+		s.apply(r)
+	}
+	if backend != nil && len(needBackend) > 0 {
+		if err := askBackend(ctx, cfg, backend, needBackend, backendNames, listed); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range secrets {
+		if s.status == "" {
+			s.status = statusMissing
+		}
+	}
+	return secrets, nil
+}
+
+// askBackend resolves what local sources lack. In check-only mode it only
+// lists names, so no value leaves the backend.
+func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, names []string, listed bool) error {
+	if cfg.CheckOnly {
+		if !listed {
+			var err error
+			if names, err = backend.Names(ctx); err != nil {
+				return fmt.Errorf("listing secrets: %w", err)
+			}
+		}
+		have := map[string]bool{}
+		for _, n := range names {
+			have[n] = true
+		}
+		for _, s := range need {
+			if have[s.name] {
+				s.status, s.source = statusFound, backend.Kind()
+			}
+		}
+		return nil
+	}
+	uniq := make([]string, 0, len(need))
+	seen := map[string]bool{}
+	for _, s := range need {
+		if !seen[s.name] {
+			seen[s.name] = true
+			uniq = append(uniq, s.name)
+		}
+	}
+	values, err := backend.Values(ctx, uniq)
+	if err != nil {
+		return err
+	}
+	for _, s := range need {
+		if r, ok := values[s.name]; ok {
+			s.apply(r)
+		}
+	}
+	return nil
+}
+
+// label names the secret in log lines and messages.
+func (s *secret) label() string {
+	if s.export == "" && s.status == statusMissing && strings.HasSuffix(s.declared, "*") {
+		return export.Display(s.name + "*")
+	}
+	return export.Display(s.name)
+}
+
+func (s *secret) apply(r prefect.Resolution) {
+	s.source = r.Source
+	switch {
+	case r.Err != nil:
+		s.status, s.err = statusError, r.Err
+	case r.Text == "":
+		s.status = statusEmpty
+	default:
+		s.status, s.value = statusFound, r.Text
+	}
+}
+
+func matchPrefix(prefix string, lists ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range lists {
+		for _, n := range l {
+			if strings.HasPrefix(n, prefix) && !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isIdentifier(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') || (i > 0 && c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}

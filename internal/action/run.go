@@ -1,0 +1,386 @@
+// Package action runs Prefect Secrets end to end: it parses the inputs,
+// resolves every declared secret, masks the values and exports them, or
+// prints them for a shell outside GitHub Actions.
+package action
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/config"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/export"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // a secret is missing, empty under fail, unreadable, or a backend failed
+	ExitUsage  = 2 // the inputs are wrong
+)
+
+// World is everything a run touches outside its own memory.
+type World struct {
+	Args     []string
+	Environ  *osenv.Environ
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Users    prefect.UserDirectory
+	ReadFile func(name string) ([]byte, error)
+	// Random supplies the file-command delimiters (crypto/rand.Reader).
+	Random io.Reader
+	Now    func() time.Time
+	// HTTPClient is the base client for backends; its transport is
+	// reused, its TLS roots replaced when ca-certificate is set.
+	HTTPClient  *http.Client
+	SystemRoots func() (*x509.CertPool, error)
+}
+
+// Run performs one invocation and returns the process exit code.
+func Run(ctx context.Context, w World) int {
+	cfg, err := config.Parse(config.Sources{
+		Args: w.Args, Env: w.Environ, Users: w.Users, ReadFile: w.ReadFile, SystemRoots: w.SystemRoots,
+	})
+	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
+	if errors.Is(err, config.ErrHelp) {
+		config.Usage(w.Stdout)
+		return ExitOK
+	}
+	if err != nil {
+		u := newUI(runnerActive, false, w.Stdout, w.Stderr)
+		var ue *config.UsageError
+		if errors.As(err, &ue) {
+			for _, p := range ue.Problems {
+				u.errorf("%s", p)
+			}
+		} else {
+			u.errorf("%v", err)
+		}
+		return ExitUsage
+	}
+	r := &run{cfg: cfg, w: w, start: w.Now()}
+	r.ui = newUI(cfg.Runner.Active && cfg.Format == config.FormatNone, cfg.Runner.Debug, w.Stdout, w.Stderr)
+	code := r.execute(ctx)
+	if err := r.ui.out.err; err != nil && code == ExitOK {
+		fmt.Fprintf(w.Stderr, "prefect-secrets: error: cannot write the log: %v\n", err)
+		return ExitFailed
+	}
+	return code
+}
+
+type run struct {
+	cfg     *config.Config
+	w       World
+	ui      *ui
+	start   time.Time
+	backend Backend
+}
+
+func (r *run) execute(ctx context.Context) int {
+	cfg := r.cfg
+	if cfg.Format != config.FormatNone && cfg.Runner.Active {
+		r.ui.warnf("--format prints values to standard output, where the runner does not mask them; in a workflow, use the action itself")
+	}
+	masker := export.NewMasker(r.ui.mask)
+	masker.MaskValue(cfg.Backend.APIKey, 1<<30)
+	masker.MaskValue(cfg.Backend.AuthString, 1<<30)
+
+	local := prefect.LoadLocal(prefect.LocalOptions{
+		Env: r.w.Environ, Users: r.w.Users, Files: cfg.Files, Format: cfg.ValueFormat,
+	})
+	secrets, err := resolve(ctx, cfg, local, r.backend)
+	if err != nil {
+		r.ui.errorf("%v", err)
+		r.writeSummary(nil)
+		return ExitFailed
+	}
+	exports, problems := r.exports(secrets)
+
+	if !cfg.CheckOnly {
+		for _, e := range exports {
+			masker.MaskValue(e.whole, cfg.MaskMinLength)
+			masker.MaskValue(e.Value, cfg.MaskMinLength)
+		}
+	}
+	r.logSecrets(secrets)
+	failed := r.judge(secrets)
+	for _, p := range problems {
+		r.ui.errorf("%s", p)
+		failed = true
+	}
+	if failed {
+		r.writeSummary(secrets)
+		return ExitFailed
+	}
+	if err := r.deliver(secrets, exports); err != nil {
+		r.ui.errorf("%v", err)
+		r.writeSummary(secrets)
+		return ExitFailed
+	}
+	r.writeSummary(secrets)
+	return ExitOK
+}
+
+// exportEntry is one variable to export, with the whole value it came from
+// (the same as Value unless parse-json split an object).
+type exportEntry struct {
+	export.Entry
+	whole string
+}
+
+// exports lists what to export, splitting JSON objects under parse-json.
+func (r *run) exports(secrets []*secret) ([]exportEntry, []string) {
+	var out []exportEntry
+	var problems []string
+	owner := map[string]string{}
+	for _, s := range secrets {
+		if s.status == statusFound || s.status == statusEmpty {
+			owner[strings.ToUpper(s.export)] = s.declared
+		}
+	}
+	for _, s := range secrets {
+		if s.status != statusFound && s.status != statusEmpty {
+			continue
+		}
+		if !r.cfg.ParseJSON {
+			out = append(out, exportEntry{Entry: export.Entry{Name: s.export, Value: s.value}, whole: s.value})
+			continue
+		}
+		leaves, ok := jsonLeaves(s.export, s.value)
+		if !ok {
+			out = append(out, exportEntry{Entry: export.Entry{Name: s.export, Value: s.value}, whole: s.value})
+			continue
+		}
+		delete(owner, strings.ToUpper(s.export))
+		for _, l := range leaves {
+			if why := config.DangerousExport(l.Name); why != "" {
+				r.ui.warnf("%s: JSON key exported as %s is skipped: %s", s.label(), export.Display(l.Name), why)
+				continue
+			}
+			key := strings.ToUpper(l.Name)
+			if prev, dup := owner[key]; dup {
+				problems = append(problems, fmt.Sprintf("%s: parse-json exports %s, which %s exports too", s.label(), l.Name, export.Display(prev)))
+				continue
+			}
+			owner[key] = s.declared
+			out = append(out, exportEntry{Entry: l, whole: s.value})
+		}
+	}
+	return out, problems
+}
+
+// jsonLeaves splits a JSON object into NAME_KEY entries, nested objects into
+// NAME_KEY_SUB; arrays and scalars are rendered as values are (SPEC §5).
+func jsonLeaves(prefix, text string) ([]export.Entry, bool) {
+	v, err := pyvalue.Loads(text)
+	if err != nil {
+		return nil, false
+	}
+	d, ok := v.(*pyvalue.Dict)
+	if !ok {
+		return nil, false
+	}
+	var out []export.Entry
+	var walk func(prefix string, d *pyvalue.Dict)
+	walk = func(prefix string, d *pyvalue.Dict) {
+		for i := 0; i < d.Len(); i++ {
+			k, _ := d.Key(i).(pyvalue.Str)
+			name := prefix + "_" + config.ExportName(string(k))
+			if sub, ok := d.Val(i).(*pyvalue.Dict); ok && sub.Len() > 0 {
+				walk(name, sub)
+				continue
+			}
+			text, _, err := pyvalue.Render(d.Val(i))
+			if err != nil {
+				continue
+			}
+			out = append(out, export.Entry{Name: name, Value: text})
+		}
+	}
+	walk(prefix, d)
+	return out, true
+}
+
+// judge reports missing, empty and unreadable secrets and says whether the
+// step fails.
+func (r *run) judge(secrets []*secret) bool {
+	failed := false
+	for _, s := range secrets {
+		name := s.label()
+		switch s.status {
+		case statusError:
+			r.ui.errorf("secret %s cannot be read: %v", name, s.err)
+			failed = true
+		case statusMissing:
+			switch {
+			case s.optional:
+				r.ui.infof("optional secret %s was not found", name)
+			case r.cfg.OnMissing == config.Fail:
+				r.ui.errorf("secret %s was not found in %s", name, r.sourcesText())
+				failed = true
+			case r.cfg.OnMissing == config.Warn:
+				r.ui.warnf("secret %s was not found in %s", name, r.sourcesText())
+			}
+		case statusEmpty:
+			switch r.cfg.OnEmpty {
+			case config.Fail:
+				r.ui.errorf("secret %s is empty", name)
+				failed = true
+			case config.Warn:
+				r.ui.warnf("secret %s is empty", name)
+			}
+		case statusSkipped:
+			r.ui.warnf("secret %s is not exported: %s", name, s.why)
+		}
+	}
+	return failed
+}
+
+func (r *run) sourcesText() string {
+	if r.backend == nil {
+		return "local sources (PREFECT__CONTEXT__SECRETS__* variables, local-secrets, config-file)"
+	}
+	return "local sources or the " + r.backend.Kind() + " backend"
+}
+
+func (r *run) logSecrets(secrets []*secret) {
+	if !r.ui.runner {
+		return // the summary table says the same on a terminal
+	}
+	r.ui.group("Prefect secrets")
+	for _, s := range secrets {
+		exp := s.export
+		if exp == "" {
+			exp = "-"
+		}
+		src := s.source
+		if src == "" {
+			src = "-"
+		}
+		r.ui.infof("%s -> %s (%s): %s", s.label(), export.Display(exp), src, s.status)
+	}
+	r.ui.endGroup()
+	requests := 0
+	if r.backend != nil {
+		requests = r.backend.Requests()
+	}
+	r.ui.debugf("resolved %d secrets with %d backend requests in %d ms", len(secrets), requests, r.w.Now().Sub(r.start).Milliseconds())
+}
+
+// deliver writes the exports: file commands on a runner, text for --format,
+// or nothing (the summary table says what was found).
+func (r *run) deliver(secrets []*secret, exports []exportEntry) error {
+	cfg := r.cfg
+	entries := make([]export.Entry, 0, len(exports))
+	for _, e := range exports {
+		entries = append(entries, e.Entry)
+	}
+	switch cfg.Format {
+	case config.FormatShell, config.FormatDotenv, config.FormatJSON:
+		if cfg.CheckOnly {
+			entries = nil
+		}
+		var text string
+		var err error
+		switch cfg.Format {
+		case config.FormatShell:
+			text, err = export.Shell(entries)
+		case config.FormatDotenv:
+			text, err = export.Dotenv(entries)
+		default:
+			text, err = export.JSON(entries)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(r.w.Stdout, text)
+		return err
+	}
+	if !cfg.Runner.Active {
+		_, err := io.WriteString(r.w.Stdout, export.Table(r.report(secrets)))
+		return err
+	}
+	var outputs, env []export.Entry
+	if !cfg.CheckOnly {
+		if cfg.ExportOutputs {
+			outputs = append(outputs, entries...)
+		}
+		if cfg.ExportEnv {
+			env = entries
+		}
+	}
+	outputs = append(outputs, reservedOutputs(secrets)...)
+	var appends []export.Append
+	for _, f := range []struct {
+		path    string
+		entries []export.Entry
+	}{{cfg.Runner.OutputPath, outputs}, {cfg.Runner.EnvPath, env}} {
+		if len(f.entries) == 0 {
+			continue
+		}
+		data, err := export.FormatEntries(r.w.Random, f.entries)
+		if err != nil {
+			return err
+		}
+		appends = append(appends, export.Append{Path: f.path, Data: data})
+	}
+	return export.AppendAll(appends)
+}
+
+// reservedOutputs are secrets-found, secrets-missing and secrets-empty.
+func reservedOutputs(secrets []*secret) []export.Entry {
+	var found, missing, empty []string
+	for _, s := range secrets {
+		switch s.status {
+		case statusFound:
+			found = append(found, s.declared)
+		case statusEmpty:
+			found = append(found, s.declared)
+			empty = append(empty, s.declared)
+		case statusMissing:
+			missing = append(missing, s.declared)
+		}
+	}
+	return []export.Entry{
+		{Name: "secrets-found", Value: strings.Join(found, ",")},
+		{Name: "secrets-missing", Value: strings.Join(missing, ",")},
+		{Name: "secrets-empty", Value: strings.Join(empty, ",")},
+	}
+}
+
+func (r *run) report(secrets []*secret) export.Report {
+	rep := export.Report{Elapsed: r.w.Now().Sub(r.start), CheckOnly: r.cfg.CheckOnly}
+	if r.backend != nil {
+		rep.Requests = r.backend.Requests()
+	}
+	for _, s := range secrets {
+		row := export.Row{Name: s.declared, Source: s.source, Status: s.status}
+		if s.status == statusFound || s.status == statusEmpty {
+			row.Export = s.export
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep
+}
+
+// writeSummary appends the job summary when the runner asks for one. A
+// failure to write it is reported, but does not fail the step: the
+// secrets are already delivered.
+func (r *run) writeSummary(secrets []*secret) {
+	cfg := r.cfg
+	if !cfg.Summary || !cfg.Runner.Active || cfg.Runner.SummaryPath == "" || cfg.Format != config.FormatNone {
+		return
+	}
+	md := export.Markdown(r.report(secrets))
+	if err := export.AppendAll([]export.Append{{Path: cfg.Runner.SummaryPath, Data: []byte(md)}}); err != nil {
+		r.ui.warnf("cannot write the job summary: %v", err)
+	}
+}

@@ -1,0 +1,480 @@
+package config
+
+import (
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+)
+
+// Policy says what a missing or empty secret does.
+type Policy string
+
+// The policies for on-missing and on-empty.
+const (
+	Fail   Policy = "fail"
+	Warn   Policy = "warn"
+	Ignore Policy = "ignore"
+)
+
+// Backend kinds, after `backend: auto` is decided.
+const (
+	BackendLocal   = "local"
+	BackendGraphQL = "graphql"
+	BackendREST    = "rest"
+)
+
+// DefaultGraphQLURL is Prefect Cloud 1.0's API, Prefect 1's default.
+const DefaultGraphQLURL = "https://api.prefect.io"
+
+// BackendConfig says which backend answers for secrets local sources lack.
+type BackendConfig struct {
+	Kind       string // BackendLocal, BackendGraphQL or BackendREST
+	URL        string
+	APIKey     string
+	AuthString string
+	TenantID   string
+	// Why explains how `backend: auto` chose, for the log.
+	Why string
+}
+
+// Runner is what the GitHub Actions runner provides, when there is one.
+type Runner struct {
+	// Active is true when GITHUB_OUTPUT or GITHUB_ENV is set: values go to
+	// the file commands and the log speaks workflow commands.
+	Active      bool
+	OutputPath  string
+	EnvPath     string
+	SummaryPath string
+	Debug       bool
+}
+
+// Format is the --format of the command-line tool.
+type Format string
+
+// The --format choices; FormatNone prints the summary table.
+const (
+	FormatNone   Format = ""
+	FormatDotenv Format = "dotenv"
+	FormatJSON   Format = "json"
+	FormatShell  Format = "shell"
+)
+
+// Config is the validated configuration of one run. Nothing changes it
+// after Parse.
+type Config struct {
+	Secrets       []Declaration
+	Backend       BackendConfig
+	Files         []*prefect.ConfigTOML
+	ValueFormat   prefect.ValueFormat
+	ExportEnv     bool
+	ExportOutputs bool
+	ParseJSON     bool
+	CheckOnly     bool
+	Summary       bool
+	OnMissing     Policy
+	OnEmpty       Policy
+	MaskMinLength int
+	Timeout       time.Duration
+	Retries       int
+	// RootCAs are the system roots plus ca-certificate; nil means the
+	// system roots alone.
+	RootCAs *x509.CertPool
+	Format  Format
+	Runner  Runner
+}
+
+// Sources are where Parse reads from.
+type Sources struct {
+	// Args are the command-line arguments without the program name.
+	Args []string
+	Env  *osenv.Environ
+	// Users answers ~user in paths.
+	Users prefect.UserDirectory
+	// ReadFile reads configuration and certificate files.
+	ReadFile func(name string) ([]byte, error)
+	// SystemRoots returns the system certificate pool.
+	SystemRoots func() (*x509.CertPool, error)
+}
+
+// ErrHelp is returned when the command line asks for help.
+var ErrHelp = errors.New("help requested")
+
+// UsageError lists every problem with the inputs.
+type UsageError struct {
+	Problems []string
+}
+
+func (e *UsageError) Error() string { return strings.Join(e.Problems, "; ") }
+
+// inputValue is a flag.Value that remembers whether it was set.
+type inputValue struct {
+	set     bool
+	value   string
+	boolean bool
+}
+
+func (v *inputValue) String() string     { return v.value }
+func (v *inputValue) Set(s string) error { v.value, v.set = s, true; return nil }
+func (v *inputValue) IsBoolFlag() bool   { return v.boolean }
+
+// Usage writes the command-line help.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: prefect-secrets --secrets NAMES [flags]")
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, "Resolves Prefect secrets the way Prefect does and exports them. Inside")
+	fmt.Fprintln(w, "GitHub Actions it masks and exports them; elsewhere it prints a summary,")
+	fmt.Fprintln(w, "or the values with --format. Every flag can also be set as INPUT_<NAME>.")
+	fmt.Fprintln(w, "")
+	for _, in := range Inputs {
+		def := ""
+		if in.Default != "" {
+			def = " (default " + in.Default + ")"
+		}
+		fmt.Fprintf(w, "  --%s%s\n      %s\n", in.Name, def, in.Description)
+	}
+	fmt.Fprintln(w, "  --format dotenv|json|shell\n      Print the values instead of the summary (never inside a runner's log).")
+}
+
+// Parse reads and validates every input. It returns ErrHelp for --help and
+// a *UsageError listing all problems for bad input.
+func Parse(src Sources) (*Config, error) {
+	fset := flag.NewFlagSet("prefect-secrets", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	values := map[string]*inputValue{}
+	for _, in := range Inputs {
+		v := &inputValue{boolean: in.boolean}
+		values[in.Name] = v
+		fset.Var(v, in.Name, in.Description)
+	}
+	format := &inputValue{}
+	fset.Var(format, "format", "output format")
+	if err := fset.Parse(src.Args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, ErrHelp
+		}
+		return nil, &UsageError{Problems: []string{"command line: " + err.Error()}}
+	}
+	if fset.NArg() > 0 {
+		return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; declare secrets with --secrets", fset.Arg(0))}}
+	}
+	action := githubactions.New(githubactions.WithGetenv(src.Env.Get), githubactions.WithWriter(io.Discard))
+	get := func(name string) string {
+		if v := values[name]; v.set {
+			return strings.TrimSpace(v.value)
+		}
+		if s := action.GetInput(name); s != "" {
+			return s
+		}
+		for _, in := range Inputs {
+			if in.Name == name {
+				return in.Default
+			}
+		}
+		return ""
+	}
+
+	p := &parser{get: get, src: src}
+	c := &Config{}
+	decls, problems := ParseDeclarations(get("secrets"))
+	for _, pr := range problems {
+		p.problem("secrets", "%s", pr)
+	}
+	c.Secrets = decls
+	switch get("value-format") {
+	case "prefect":
+		c.ValueFormat = prefect.FormatPrefect
+	case "raw":
+		c.ValueFormat = prefect.FormatRaw
+	default:
+		p.problem("value-format", "%q is not one of prefect, raw", get("value-format"))
+	}
+	c.ExportEnv = p.boolean("export-env")
+	c.ExportOutputs = p.boolean("export-outputs")
+	c.ParseJSON = p.boolean("parse-json")
+	c.CheckOnly = p.boolean("check-only")
+	c.Summary = p.boolean("summary")
+	c.OnMissing = p.policy("on-missing")
+	c.OnEmpty = p.policy("on-empty")
+	c.MaskMinLength = p.integer("mask-min-length", 0, 1<<20)
+	c.Retries = p.integer("retries", 0, 20)
+	if s := get("timeout"); s != "" {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			p.problem("timeout", "%q is not a duration such as 60s or 2m", s)
+		case d <= 0:
+			p.problem("timeout", "%q is not a positive duration", s)
+		default:
+			c.Timeout = d
+		}
+	}
+	c.RootCAs = p.certificates()
+	c.Backend = p.backend()
+	c.Files = p.configFiles()
+	c.Runner = Runner{
+		OutputPath:  src.Env.Get("GITHUB_OUTPUT"),
+		EnvPath:     src.Env.Get("GITHUB_ENV"),
+		SummaryPath: src.Env.Get("GITHUB_STEP_SUMMARY"),
+		Debug:       src.Env.Get("RUNNER_DEBUG") == "1",
+	}
+	c.Runner.Active = c.Runner.OutputPath != "" || c.Runner.EnvPath != ""
+	switch f := Format(format.value); f {
+	case FormatNone, FormatDotenv, FormatJSON, FormatShell:
+		c.Format = f
+		if format.set && f == FormatNone {
+			p.problem("format", "empty; use dotenv, json or shell")
+		}
+	default:
+		p.problem("format", "%q is not one of dotenv, json, shell", format.value)
+	}
+	if c.Runner.Active && c.Format == FormatNone {
+		if c.Runner.OutputPath == "" {
+			p.problem("GITHUB_OUTPUT", "not set, but the step outputs need it")
+		}
+		if c.ExportEnv && !c.CheckOnly && c.Runner.EnvPath == "" {
+			p.problem("export-env", "GITHUB_ENV is not set; set export-env to false to export outputs only")
+		}
+	}
+	if len(p.problems) > 0 {
+		return nil, &UsageError{Problems: p.problems}
+	}
+	return c, nil
+}
+
+type parser struct {
+	get      func(string) string
+	src      Sources
+	problems []string
+}
+
+func (p *parser) problem(input, format string, args ...any) {
+	p.problems = append(p.problems, fmt.Sprintf("input %q: ", input)+fmt.Sprintf(format, args...))
+}
+
+// boolean accepts the YAML 1.2 core booleans, as the GitHub toolkit does.
+func (p *parser) boolean(name string) bool {
+	switch s := p.get(name); s {
+	case "true", "True", "TRUE":
+		return true
+	case "false", "False", "FALSE":
+		return false
+	default:
+		p.problem(name, "%q is not true or false", s)
+		return false
+	}
+}
+
+func (p *parser) policy(name string) Policy {
+	switch s := Policy(p.get(name)); s {
+	case Fail, Warn, Ignore:
+		return s
+	default:
+		p.problem(name, "%q is not one of fail, warn, ignore", string(s))
+		return Fail
+	}
+}
+
+func (p *parser) integer(name string, lo, hi int) int {
+	s := p.get(name)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		p.problem(name, "%q is not a whole number from %d to %d", s, lo, hi)
+		return lo
+	}
+	return n
+}
+
+func (p *parser) certificates() *x509.CertPool {
+	s := p.get("ca-certificate")
+	if s == "" {
+		return nil
+	}
+	pem := []byte(s)
+	if !strings.HasPrefix(s, "-----BEGIN") {
+		data, err := p.src.ReadFile(s)
+		if err != nil {
+			p.problem("ca-certificate", "neither PEM text nor a readable file: %s", describeFileError(err))
+			return nil
+		}
+		pem = data
+	}
+	var pool *x509.CertPool
+	if p.src.SystemRoots != nil {
+		if sys, err := p.src.SystemRoots(); err == nil && sys != nil {
+			pool = sys.Clone()
+		}
+	}
+	if pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		p.problem("ca-certificate", "contains no PEM certificate")
+		return nil
+	}
+	return pool
+}
+
+// backend decides the backend (SPEC §4) and its settings.
+func (p *parser) backend() BackendConfig {
+	env := p.src.Env
+	choice := p.get("backend")
+	apiURL := p.get("api-url")
+	b := BackendConfig{}
+	switch choice {
+	case "local":
+		b.Kind, b.Why = BackendLocal, "backend: local"
+	case "graphql", "rest":
+		b.Kind, b.Why = choice, "backend: "+choice
+	case "auto":
+		switch {
+		case apiURL != "":
+			b.Kind, b.Why = BackendGraphQL, "api-url has no /api path segment"
+			if hasAPISegment(apiURL) {
+				b.Kind, b.Why = BackendREST, "api-url has an /api path segment"
+			}
+		case env.Get("PREFECT_API_URL") != "":
+			b.Kind, b.Why = BackendREST, "PREFECT_API_URL is set"
+		case strings.EqualFold(env.Get("PREFECT__CLOUD__USE_LOCAL_SECRETS"), "false") &&
+			(env.Get("PREFECT__BACKEND") == "" || env.Get("PREFECT__BACKEND") == "cloud"):
+			b.Kind, b.Why = BackendGraphQL, "PREFECT__CLOUD__USE_LOCAL_SECRETS is false"
+		default:
+			b.Kind, b.Why = BackendLocal, "no backend is configured"
+		}
+	default:
+		p.problem("backend", "%q is not one of auto, local, graphql, rest", choice)
+		return b
+	}
+	switch b.Kind {
+	case BackendREST:
+		b.URL = firstSet(apiURL, env.Get("PREFECT_API_URL"))
+		b.APIKey = firstSet(p.get("api-key"), env.Get("PREFECT_API_KEY"))
+		b.AuthString = firstSet(p.get("auth-string"), env.Get("PREFECT_API_AUTH_STRING"))
+		if b.URL == "" {
+			p.problem("api-url", "the rest backend needs an API URL (or PREFECT_API_URL)")
+		}
+		if t := p.get("tenant-id"); t != "" {
+			p.problem("tenant-id", "applies to the graphql backend only")
+		}
+	case BackendGraphQL:
+		b.URL = firstSet(apiURL, env.Get("PREFECT__CLOUD__API"), DefaultGraphQLURL)
+		b.APIKey = firstSet(p.get("api-key"), env.Get("PREFECT__CLOUD__API_KEY"))
+		b.TenantID = firstSet(p.get("tenant-id"), env.Get("PREFECT__CLOUD__TENANT_ID"))
+		if p.get("auth-string") != "" {
+			p.problem("auth-string", "applies to the rest backend only")
+		}
+	case BackendLocal:
+		if apiURL != "" {
+			p.problem("api-url", "set, but backend is local")
+		}
+		return b
+	}
+	if b.Kind != BackendLocal {
+		// The network backends are not part of this build yet.
+		p.problem("backend", "%s (%s) needs the %s backend, which this version does not provide; use backend: local", choice, b.Why, b.Kind)
+		return BackendConfig{Kind: BackendLocal}
+	}
+	if b.URL != "" {
+		u, err := url.Parse(b.URL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			p.problem("api-url", "not an http or https URL")
+		case u.User != nil:
+			p.problem("api-url", "must not hold credentials; use api-key or auth-string")
+		case u.RawQuery != "" || u.Fragment != "":
+			p.problem("api-url", "must not have a query or fragment")
+		}
+	}
+	return b
+}
+
+// hasAPISegment reports whether a URL's path has an "api" segment, which
+// Prefect 2/3 URLs have and Prefect Cloud 1.0's does not.
+func hasAPISegment(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "api" {
+			return true
+		}
+	}
+	return false
+}
+
+func firstSet(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// configFiles loads the Prefect configuration documents, in the order they
+// apply: user config, backend config, `local-secrets`.
+func (p *parser) configFiles() []*prefect.ConfigTOML {
+	env := p.src.Env
+	var files []*prefect.ConfigTOML
+	if path := p.get("config-file"); path != "" {
+		files = append(files, p.loadFile("config-file", prefect.ExpandPath(env, p.src.Users, path), true))
+	} else if path, ok := env.Lookup("PREFECT__USER_CONFIG_PATH"); ok {
+		files = append(files, p.loadFile("config-file", prefect.ExpandPath(env, p.src.Users, path), false))
+	} else {
+		files = append(files, p.loadFile("config-file", prefect.ExpandPath(env, p.src.Users, "~/.prefect/config.toml"), false))
+	}
+	backendPath := "~/.prefect/backend.toml"
+	if path, ok := env.Lookup("PREFECT__BACKEND_CONFIG_PATH"); ok {
+		backendPath = path
+	}
+	files = append(files, p.loadFile("PREFECT__BACKEND_CONFIG_PATH", prefect.ExpandPath(env, p.src.Users, backendPath), false))
+	if text := p.get("local-secrets"); text != "" {
+		doc, err := prefect.ParseTOML([]byte(text))
+		if err != nil {
+			p.problem("local-secrets", "%v", err)
+		}
+		files = append(files, doc)
+	}
+	return files
+}
+
+// loadFile reads and parses a configuration file. A file that is only a
+// fallback is skipped when it does not exist, as Prefect skips it.
+func (p *parser) loadFile(input, path string, required bool) *prefect.ConfigTOML {
+	data, err := p.src.ReadFile(path)
+	if err != nil {
+		if !required && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR)) {
+			return nil
+		}
+		p.problem(input, "cannot read %q: %s", path, describeFileError(err))
+		return nil
+	}
+	doc, err := prefect.ParseTOML(data)
+	if err != nil {
+		p.problem(input, "%q: %v", path, err)
+		return nil
+	}
+	return doc
+}
+
+func describeFileError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
