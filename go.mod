@@ -7,3 +7,5 @@ require (
 	github.com/sethvargo/go-githubactions v1.3.1
 	golang.org/x/text v0.44.0
 )
+
+require github.com/hashicorp/go-envparse v0.1.0
