@@ -1,6 +1,6 @@
 module github.com/prefect-secrets/prefect-secrets-action
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/pelletier/go-toml/v2 v2.4.3

@@ -180,9 +180,9 @@ type errExpansionType struct {
 
 func (e errExpansionType) Error() string {
 	if _, none := e.got.(pyvalue.NoneType); none {
-		return fmt.Sprintf("Prefect cannot load %s: its $VAR expansion does not settle within %d rounds", e.envVar, maxRounds)
+		return fmt.Sprintf("%s cannot be loaded (Prefect fails too): its $VAR expansion does not settle within %d rounds", e.envVar, maxRounds)
 	}
-	return fmt.Sprintf("Prefect cannot load %s: its $VAR expansion takes several rounds and yields a %s, not text", e.envVar, pyvalue.TypeName(e.got))
+	return fmt.Sprintf("%s cannot be loaded (Prefect fails too): its $VAR expansion takes several rounds and yields a %s, not text", e.envVar, pyvalue.TypeName(e.got))
 }
 
 // interpolationRegex is Prefect's INTERPOLATION_REGEX, \${(.[^${}]*)}.
@@ -284,7 +284,7 @@ func resolveReferences(flat *flatConfig) {
 			var ref pyvalue.Value = pyvalue.Str("")
 			if r, ok := flat.get(refPath); ok {
 				if r.broken != nil {
-					e.broken = fmt.Errorf("it refers to %q, which Prefect cannot load: %w", strings.Join(refPath, "."), r.broken)
+					e.broken = fmt.Errorf("it refers to %q, which cannot be loaded: %w", strings.Join(refPath, "."), r.broken)
 					continue
 				}
 				ref = r.value
@@ -294,7 +294,7 @@ func resolveReferences(flat *flatConfig) {
 			} else {
 				text, err := pyvalue.PyStr(ref)
 				if err != nil {
-					e.broken = fmt.Errorf("Prefect cannot insert the value of %q: %w", strings.Join(refPath, "."), err)
+					e.broken = fmt.Errorf("the value of %q cannot be inserted: %w", strings.Join(refPath, "."), err)
 					continue
 				}
 				out := strings.Replace(string(s), matched, text, 1)
@@ -341,7 +341,7 @@ func buildTree(flat *flatConfig, format ValueFormat) *LocalSecrets {
 			}
 			d, isDict := v.(*pyvalue.Dict)
 			if !isDict {
-				err := fmt.Errorf("Prefect cannot load it: %q is set both to a %s and to a table", strings.Join(e.path[:depth+1], "."), pyvalue.TypeName(v))
+				err := fmt.Errorf("%q is set both to a %s and to a table, which Prefect cannot load", strings.Join(e.path[:depth+1], "."), pyvalue.TypeName(v))
 				if s, in := secretOf(e.path[:depth+1]); in {
 					l.setErr(s, err)
 				} else if isContainer(e.path[:depth+1]) {
@@ -415,7 +415,7 @@ func (l *LocalSecrets) secretsTable() (*pyvalue.Dict, error) {
 	}
 	cd, ok := ctx.(*pyvalue.Dict)
 	if !ok {
-		return nil, fmt.Errorf("Prefect cannot load the configuration: PREFECT__CONTEXT holds a %s, not a table", pyvalue.TypeName(ctx))
+		return nil, fmt.Errorf("PREFECT__CONTEXT holds a %s, not a table, which Prefect cannot load", pyvalue.TypeName(ctx))
 	}
 	sec, ok := cd.GetStr("secrets")
 	if !ok {
@@ -499,7 +499,7 @@ func secretGet(v pyvalue.Value) (pyvalue.Value, error) {
 		return v, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Prefect cannot decode the value: %w", err)
+		return nil, fmt.Errorf("the value cannot be decoded: %w", err)
 	}
 	return out, nil
 }

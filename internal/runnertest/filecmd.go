@@ -67,7 +67,8 @@ func ParseFileCommands(data []byte) ([]Entry, error) {
 		// The runner needs the last heredoc line (the delimiter) to end in
 		// LF too; a NAME=VALUE last line without LF is accepted.
 		last := lines[len(lines)-1]
-		if !strings.Contains(last, "=") || strings.Index(last, "<<") >= 0 && strings.Index(last, "<<") < strings.Index(last, "=") {
+		eq, hd := strings.Index(last, "="), strings.Index(last, "<<")
+		if eq < 0 || (hd >= 0 && hd < eq) {
 			return out, errors.New("last line has no line feed")
 		}
 	}

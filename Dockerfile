@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# The runner builds this image on every job, so the build stays small: one
+# static binary compiled from a module cache layer and the sources.
+FROM golang:1.26-alpine AS build
+WORKDIR /src
+ENV CGO_ENABLED=0 GOFLAGS=-trimpath
+COPY go.mod go.sum ./
+RUN go mod download
+COPY main.go ./
+COPY internal ./internal
+RUN go build -ldflags="-s -w" -o /prefect-secrets . \
+ && mkdir -p /rootfs/etc/ssl/certs \
+ && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/
+
+# The final image holds the CA certificates and the binary, nothing else.
+# It runs as root: GitHub requires it for Docker actions, because the
+# runner's file-command files belong to root.
+FROM scratch
+COPY --from=build /rootfs/ /
+COPY --from=build /prefect-secrets /prefect-secrets
+ENTRYPOINT ["/prefect-secrets"]
