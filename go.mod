@@ -9,3 +9,5 @@ require (
 )
 
 require github.com/hashicorp/go-envparse v0.1.0
+
+require gopkg.in/yaml.v3 v3.0.1

@@ -1,0 +1,179 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
+)
+
+// TestActionYAMLMatchesInputs keeps action.yml and the inputs the code
+// reads in agreement: names, defaults, descriptions and outputs.
+func TestActionYAMLMatchesInputs(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Inputs map[string]struct {
+			Description string  `yaml:"description"`
+			Default     *string `yaml:"default"`
+			Required    bool    `yaml:"required"`
+		} `yaml:"inputs"`
+		Outputs map[string]struct {
+			Description string `yaml:"description"`
+		} `yaml:"outputs"`
+		Runs struct {
+			Using string `yaml:"using"`
+			Image string `yaml:"image"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	code := map[string]Input{}
+	for _, in := range Inputs {
+		code[in.Name] = in
+		y, ok := doc.Inputs[in.Name]
+		if !ok {
+			t.Errorf("input %q is read by the code but not declared in action.yml", in.Name)
+			continue
+		}
+		if y.Default == nil || *y.Default != in.Default {
+			t.Errorf("input %q: action.yml default %v, code default %q", in.Name, y.Default, in.Default)
+		}
+		if y.Description != in.Description {
+			t.Errorf("input %q: descriptions differ", in.Name)
+		}
+	}
+	for name := range doc.Inputs {
+		if _, ok := code[name]; !ok {
+			t.Errorf("input %q is declared in action.yml but the code never reads it", name)
+		}
+	}
+	if len(doc.Outputs) != len(Outputs) {
+		t.Errorf("action.yml declares %d outputs, the code writes %d reserved ones", len(doc.Outputs), len(Outputs))
+	}
+	for _, o := range Outputs {
+		if _, ok := doc.Outputs[o.Name]; !ok {
+			t.Errorf("output %q missing from action.yml", o.Name)
+		}
+	}
+	if doc.Runs.Using != "docker" || doc.Runs.Image != "Dockerfile" {
+		t.Errorf("runs: %+v", doc.Runs)
+	}
+}
+
+func TestParseDeclarations(t *testing.T) {
+	t.Parallel()
+	text := `
+DB_PASSWORD                 # a secret name
+DEPLOY_KEY=github-deploy    # ALIAS=NAME
+SLACK_WEBHOOK?              # optional
+AWS_*                       # wildcard
+"name, with comma"          # quoted
+a#b, "x\ny"?, P="with \"quote\""
+# a comment line, with a comma
+  "pre fix"*?
+`
+	got, problems := ParseDeclarations(text)
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := []Declaration{
+		{Name: "DB_PASSWORD", Export: "DB_PASSWORD", Declared: "DB_PASSWORD"},
+		{Name: "github-deploy", Export: "DEPLOY_KEY", Declared: "github-deploy"},
+		{Name: "SLACK_WEBHOOK", Export: "SLACK_WEBHOOK", Optional: true, Declared: "SLACK_WEBHOOK"},
+		{Name: "AWS_", Wildcard: true, Declared: "AWS_*"},
+		{Name: "name, with comma", Export: "NAME__WITH_COMMA", Declared: `"name, with comma"`},
+		{Name: "a#b", Export: "A_B", Declared: "a#b"},
+		{Name: "x\ny", Export: "X_Y", Optional: true, Declared: `"x\ny"`},
+		{Name: `with "quote"`, Export: "P", Declared: `"with \"quote\""`},
+		{Name: "pre fix", Wildcard: true, Optional: true, Declared: `"pre fix"*`},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d declarations, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("declaration %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestExportName(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"db-password": "DB_PASSWORD", "9lives": "_9LIVES", "ÜNÏ": "_N_", "a.b c": "A_B_C",
+		"\xff": "_", "already_OK": "ALREADY_OK", "": "",
+	}
+	for in, want := range tests {
+		if got := ExportName(in); got != want {
+			t.Errorf("ExportName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseEnvironmentFallbacks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	userCfg := filepath.Join(dir, "user.toml")
+	if err := os.WriteFile(userCfg, []byte("[context.secrets]\nA = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := osenv.FromPairs(
+		"HOME", dir, "CFGDIR", dir,
+		"INPUT_SECRETS", "A", "INPUT_TIMEOUT", "2m", "INPUT_RETRIES", "5",
+		"PREFECT__USER_CONFIG_PATH", "$CFGDIR/user.toml",
+		"GITHUB_OUTPUT", filepath.Join(dir, "out"), "GITHUB_ENV", filepath.Join(dir, "env"), "RUNNER_DEBUG", "1",
+	)
+	cfg, err := Parse(Sources{Env: env, ReadFile: os.ReadFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Timeout.String() != "2m0s" || cfg.Retries != 5 || !cfg.Runner.Active || !cfg.Runner.Debug {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	if cfg.Files[0] == nil {
+		t.Error("PREFECT__USER_CONFIG_PATH with $VAR was not read")
+	}
+	if cfg.Backend.Kind != BackendLocal || cfg.OnMissing != Fail || cfg.OnEmpty != Warn || !cfg.ExportEnv {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+}
+
+func FuzzParseDeclarations(f *testing.F) {
+	for _, s := range []string{"A, B=c, D?, E_*", `"a,b"?, X="\u00e9"`, "# c\nA #c", `"unterminated`, "=x", "A=", "?*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		decls, problems := ParseDeclarations(text)
+		for _, p := range problems {
+			if strings.Contains(p, "\n") {
+				t.Fatalf("problem spans lines: %q", p)
+			}
+		}
+		if len(problems) > 0 {
+			return
+		}
+		seen := map[string]bool{}
+		for _, d := range decls {
+			if d.Wildcard {
+				continue
+			}
+			if !validExport.MatchString(d.Export) || RefusedExport(d.Export) != "" {
+				t.Fatalf("accepted export name %q", d.Export)
+			}
+			u := strings.ToUpper(d.Export)
+			if seen[u] {
+				t.Fatalf("accepted colliding export %q", d.Export)
+			}
+			seen[u] = true
+		}
+	})
+}
