@@ -1,0 +1,87 @@
+package action
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden runs whole scenarios and compares everything the runner or a
+// terminal would see with testdata/golden. Run with -update to accept
+// intended changes.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	pem := "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----\n"
+	secrets := []string{
+		"HOME=/github/home",
+		"PREFECT__CONTEXT__SECRETS__DB_PASSWORD=p@ss:w0rd",
+		`PREFECT__CONTEXT__SECRETS__SERVICE={"user": "svc", "token": "tok-123456", "port": 8443}`,
+		"PREFECT__CONTEXT__SECRETS__PEM=" + pem,
+		"PREFECT__CONTEXT__SECRETS__BLANK=",
+		"PREFECT__CONTEXT__SECRETS__RETRIES='3'",
+		"PREFECT__CONTEXT__SECRETS__URL=https://${context.secrets.HOST}/api",
+		"PREFECT__CONTEXT__SECRETS__HOST=db.internal",
+	}
+	decl := "DB_PASSWORD\nSERVICE\nPEM_KEY=PEM\nBLANK\nRETRIES, URL\nOPTIONAL?"
+	tests := []struct {
+		name string
+		inv  invocation
+	}{
+		{"runner", invocation{env: append(secrets, "INPUT_SECRETS="+decl, "RUNNER_DEBUG=1"), runner: true}},
+		{"runner-parse-json", invocation{env: append(secrets, "INPUT_SECRETS=SERVICE", "INPUT_PARSE-JSON=true"), runner: true}},
+		{"runner-missing", invocation{env: append(secrets, "INPUT_SECRETS=DB_PASSWORD, NOWHERE", "INPUT_ON-EMPTY=fail"), runner: true}},
+		{"runner-check-only", invocation{env: append(secrets, "INPUT_SECRETS="+decl, "INPUT_CHECK-ONLY=true"), runner: true}},
+		{"cli-table", invocation{env: secrets, args: []string{"--secrets", decl}}},
+		{"cli-shell", invocation{env: secrets, args: []string{"--secrets", "DB_PASSWORD,PEM_KEY=PEM,RETRIES", "--format", "shell"}}},
+		{"cli-dotenv", invocation{env: secrets, args: []string{"--secrets", "DB_PASSWORD,PEM_KEY=PEM,SERVICE", "--format", "dotenv"}}},
+		{"cli-json", invocation{env: secrets, args: []string{"--secrets", "DB_PASSWORD,PEM_KEY=PEM,SERVICE", "--format=json"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runAction(t, tt.inv)
+			var b strings.Builder
+			section := func(title, body string) {
+				if body == "" {
+					return
+				}
+				b.WriteString("==== " + title + "\n" + body)
+				if !strings.HasSuffix(body, "\n") {
+					b.WriteString("\n")
+				}
+			}
+			b.WriteString("==== exit\n" + string(rune('0'+r.code)) + "\n")
+			section("stdout", r.stdout)
+			section("stderr", strings.ReplaceAll(r.stderr, r.dir, "$DIR"))
+			section("GITHUB_OUTPUT", r.outputsRaw)
+			section("GITHUB_ENV", r.envRaw)
+			section("GITHUB_STEP_SUMMARY", r.summary)
+			got := b.String()
+			path := filepath.Join("testdata", "golden", tt.name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+			if strings.HasPrefix(tt.name, "runner") {
+				checkNoLeak(t, r, []string{"DB_PASSWORD", "SERVICE", "PEM", "PEM_KEY", "URL", "HOST", "RETRIES"},
+					"p@ss:w0rd", pem, "tok-123456", "https://db.internal/api")
+			}
+		})
+	}
+}
