@@ -111,7 +111,56 @@ func runAction(t *testing.T, inv invocation) result {
 			t.Fatalf("the runner cannot read GITHUB_ENV: %v\n%s", err, r.envRaw)
 		}
 	}
+	autoLeakCheck(t, inv, r, env)
 	return r
+}
+
+// added drops the entries earlier steps left in a file.
+func added(t *testing.T, before string, entries []runnertest.Entry) []runnertest.Entry {
+	t.Helper()
+	earlier, err := runnertest.ParseFileCommands([]byte(before))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries[min(len(earlier), len(entries)):]
+}
+
+// autoLeakCheck applies the masking contract to every run: on a runner,
+// to every value the runner received; outside one, to every raw secret
+// value in the environment, which only --format may print, and only on
+// standard output.
+func autoLeakCheck(t *testing.T, inv invocation, r result, env []string) {
+	t.Helper()
+	var names, values []string
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if name, ok := strings.CutPrefix(k, "PREFECT__CONTEXT__SECRETS__"); ok {
+			names = append(names, name, strings.ToUpper(name))
+			values = append(values, v)
+		}
+	}
+	if inv.runner {
+		values = values[:0]
+		for _, e := range append(added(t, inv.envBefore, r.exported), added(t, inv.outputsBefore, r.outputs)...) {
+			names = append(names, e.Name)
+			if !strings.HasPrefix(e.Name, "secrets-") {
+				values = append(values, e.Value)
+			}
+		}
+		checkNoLeak(t, r, names, values...)
+		return
+	}
+	formatted := false
+	for _, a := range inv.args {
+		if strings.HasPrefix(a, "--format") {
+			formatted = true
+		}
+	}
+	if formatted {
+		r.stdout = "" // the values are the point of --format
+	}
+	r.summary = ""
+	checkNoLeak(t, r, names, values...)
 }
 
 func readFile(t *testing.T, p string) string {
