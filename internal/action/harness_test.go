@@ -47,6 +47,10 @@ type invocation struct {
 	outputsBefore, envBefore string
 	summaryBefore            string
 	files                    map[string]string // extra files, by name relative to the temp dir; "$DIR" in env is replaced
+	// ctx, when set, is the run's context (to cancel it mid-run).
+	ctx context.Context
+	// backoff and attemptTimeout shorten the network timing.
+	backoff, attemptTimeout time.Duration
 }
 
 type result struct {
@@ -88,15 +92,25 @@ func runAction(t *testing.T, inv invocation) result {
 	}
 	var stdout, stderr bytes.Buffer
 	now := fixedStart
-	code := Run(context.Background(), World{
-		Args:     args,
-		Environ:  osenv.New(env),
-		Stdout:   &stdout,
-		Stderr:   &stderr,
-		Users:    fakeUsers{"root": "/root"},
-		ReadFile: os.ReadFile,
-		Random:   &counterReader{},
-		Now:      func() time.Time { return now },
+	ctx := inv.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	backoff := inv.backoff
+	if backoff == 0 {
+		backoff = 5 * time.Millisecond
+	}
+	code := Run(ctx, World{
+		RetryBackoff:   backoff,
+		AttemptTimeout: inv.attemptTimeout,
+		Args:           args,
+		Environ:        osenv.New(env),
+		Stdout:         &stdout,
+		Stderr:         &stderr,
+		Users:          fakeUsers{"root": "/root"},
+		ReadFile:       os.ReadFile,
+		Random:         &counterReader{},
+		Now:            func() time.Time { return now },
 	})
 	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), dir: dir}
 	if inv.runner {

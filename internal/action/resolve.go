@@ -30,6 +30,8 @@ type Backend interface {
 	Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error)
 	// Names lists every secret name the backend has.
 	Names(ctx context.Context) ([]string, error)
+	// Exists says which names exist without asking for any value.
+	Exists(ctx context.Context, names []string) (map[string]bool, error)
 	// Requests is the number of HTTP requests made so far.
 	Requests() int
 }
@@ -69,7 +71,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		if backend != nil && !listed {
 			names, err := backend.Names(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("listing secrets for %s: %w", d.Declared, err)
+				return nil, err
 			}
 			backendNames, listed = names, true
 		}
@@ -126,15 +128,20 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 // lists names, so no value leaves the backend.
 func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, names []string, listed bool) error {
 	if cfg.CheckOnly {
-		if !listed {
-			var err error
-			if names, err = backend.Names(ctx); err != nil {
-				return fmt.Errorf("listing secrets: %w", err)
-			}
-		}
 		have := map[string]bool{}
-		for _, n := range names {
-			have[n] = true
+		if listed {
+			for _, n := range names {
+				have[n] = true
+			}
+		} else {
+			asked := make([]string, 0, len(need))
+			for _, s := range need {
+				asked = append(asked, s.name)
+			}
+			var err error
+			if have, err = backend.Exists(ctx, asked); err != nil {
+				return err
+			}
 		}
 		for _, s := range need {
 			if have[s.name] {

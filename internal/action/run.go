@@ -15,8 +15,11 @@ import (
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/config"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/export"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/netclient"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/cloud1"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/rest"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
 )
 
@@ -42,6 +45,10 @@ type World struct {
 	// reused, its TLS roots replaced when ca-certificate is set.
 	HTTPClient  *http.Client
 	SystemRoots func() (*x509.CertPool, error)
+	// RetryBackoff and AttemptTimeout override the first retry wait
+	// (500ms) and the time allowed for one attempt (15s); zero keeps them.
+	RetryBackoff   time.Duration
+	AttemptTimeout time.Duration
 }
 
 // Run performs one invocation and returns the process exit code.
@@ -96,7 +103,18 @@ func (r *run) execute(ctx context.Context) int {
 	local := prefect.LoadLocal(prefect.LocalOptions{
 		Env: r.w.Environ, Users: r.w.Users, Files: cfg.Files, Format: cfg.ValueFormat,
 	})
-	secrets, err := resolve(ctx, cfg, local, r.backend)
+	backend, err := r.newBackend()
+	if err != nil {
+		r.ui.errorf("%v", err)
+		return ExitFailed
+	}
+	r.backend = backend
+	if backend != nil {
+		r.ui.debugf("backend %s (%s)", backend.Kind(), cfg.Backend.Why)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	secrets, err := resolve(ctx, cfg, local, backend)
 	if err != nil {
 		r.ui.errorf("%v", err)
 		r.writeSummary(nil)
@@ -127,6 +145,33 @@ func (r *run) execute(ctx context.Context) int {
 	}
 	r.writeSummary(secrets)
 	return ExitOK
+}
+
+// newBackend builds the backend the configuration asks for, nil for local.
+func (r *run) newBackend() (Backend, error) {
+	b := r.cfg.Backend
+	if b.Kind == config.BackendLocal {
+		return nil, nil
+	}
+	var base http.RoundTripper
+	if r.w.HTTPClient != nil {
+		base = r.w.HTTPClient.Transport
+	}
+	nc, err := netclient.New(netclient.Options{
+		// Deadlines and Retry-After dates are wall-clock times, so the
+		// network layer keeps the real clock.
+		Base: base, RootCAs: r.cfg.RootCAs, Retries: r.cfg.Retries,
+		BackoffBase: r.w.RetryBackoff, AttemptTimeout: r.w.AttemptTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch b.Kind {
+	case config.BackendGraphQL:
+		return cloud1.New(cloud1.Options{URL: b.URL, APIKey: b.APIKey, TenantID: b.TenantID, Format: r.cfg.ValueFormat, Timeout: r.cfg.Timeout, Client: nc})
+	default:
+		return rest.New(rest.Options{URL: b.URL, APIKey: b.APIKey, AuthString: b.AuthString, Format: r.cfg.ValueFormat, Timeout: r.cfg.Timeout, Client: nc})
+	}
 }
 
 // exportEntry is one variable to export, with the whole value it came from
@@ -224,10 +269,10 @@ func (r *run) judge(secrets []*secret) bool {
 			case s.optional:
 				r.ui.infof("optional secret %s was not found", name)
 			case r.cfg.OnMissing == config.Fail:
-				r.ui.errorf("secret %s was not found in %s", name, r.sourcesText())
+				r.ui.errorf("secret %s was not found in %s", name, r.sourcesText(s.name))
 				failed = true
 			case r.cfg.OnMissing == config.Warn:
-				r.ui.warnf("secret %s was not found in %s", name, r.sourcesText())
+				r.ui.warnf("secret %s was not found in %s", name, r.sourcesText(s.name))
 			}
 		case statusEmpty:
 			switch r.cfg.OnEmpty {
@@ -244,9 +289,12 @@ func (r *run) judge(secrets []*secret) bool {
 	return failed
 }
 
-func (r *run) sourcesText() string {
+func (r *run) sourcesText(name string) string {
 	if r.backend == nil {
 		return "local sources (PREFECT__CONTEXT__SECRETS__* variables, local-secrets, config-file)"
+	}
+	if r.backend.Kind() == prefect.SourceREST && !rest.ValidName.MatchString(name) {
+		return "local sources, and it cannot be a Prefect block name (those use only a-z, 0-9 and -)"
 	}
 	return "local sources or the " + r.backend.Kind() + " backend"
 }

@@ -382,11 +382,6 @@ func (p *parser) backend() BackendConfig {
 		}
 		return b
 	}
-	if b.Kind != BackendLocal {
-		// The network backends are not part of this build yet.
-		p.problem("backend", "%s (%s) needs the %s backend, which this version does not provide; use backend: local", choice, b.Why, b.Kind)
-		return BackendConfig{Kind: BackendLocal}
-	}
 	if b.URL != "" {
 		u, err := url.Parse(b.URL)
 		switch {

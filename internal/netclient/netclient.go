@@ -1,0 +1,374 @@
+// Package netclient builds the HTTP clients the backends use: TLS always
+// verified (with extra roots when asked), one overall deadline from the
+// caller's context, a bounded time per attempt, retries with exponential
+// backoff and jitter for transient failures only, Retry-After honoured
+// within the deadline, and a count of every request sent.
+package netclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// MaxAttemptTime bounds one attempt; the overall deadline bounds them all.
+const MaxAttemptTime = 15 * time.Second
+
+// MaxResponseBytes bounds a response body read into memory.
+const MaxResponseBytes = 64 << 20
+
+// Options configure a client.
+type Options struct {
+	// Base is the transport to send requests with; nil means a clone of
+	// http.DefaultTransport. Its TLS roots are replaced by RootCAs when set.
+	Base http.RoundTripper
+	// RootCAs, when set, are the roots TLS trusts.
+	RootCAs *x509.CertPool
+	// Retries is how many times one request is retried after a transient
+	// failure.
+	Retries int
+	// Auth sets the Authorization header (and any others) on each request.
+	Auth func(http.Header)
+	// BackoffBase is the first backoff; it doubles per retry. Zero means
+	// 500ms.
+	BackoffBase time.Duration
+	// AttemptTimeout bounds one attempt. Zero means MaxAttemptTime.
+	AttemptTimeout time.Duration
+	// Now is the clock for Retry-After dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Client sends requests with retries and counts them.
+type Client struct {
+	// HTTP is the client to use; errors from it wrap *StatusError for
+	// responses that stay unsuccessful after retries when FailOnStatus is
+	// used, and *RequestError otherwise.
+	HTTP     *http.Client
+	requests atomic.Int64
+}
+
+// Requests returns the number of HTTP requests sent, retries included.
+func (c *Client) Requests() int { return int(c.requests.Load()) }
+
+// New builds a client.
+func New(opts Options) (*Client, error) {
+	base := opts.Base
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if opts.RootCAs != nil {
+		t, ok := base.(*http.Transport)
+		if !ok {
+			return nil, errors.New("extra CA certificates need an *http.Transport")
+		}
+		t = t.Clone()
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		} else {
+			t.TLSClientConfig = t.TLSClientConfig.Clone()
+		}
+		t.TLSClientConfig.RootCAs = opts.RootCAs
+		base = t
+	}
+	c := &Client{}
+	counted := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		c.requests.Add(1)
+		return base.RoundTrip(r)
+	})
+	backoffBase := opts.BackoffBase
+	if backoffBase <= 0 {
+		backoffBase = 500 * time.Millisecond
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	attemptTimeout := opts.AttemptTimeout
+	if attemptTimeout <= 0 {
+		attemptTimeout = MaxAttemptTime
+	}
+	p := policy{base: backoffBase, now: now}
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport: counted,
+			Timeout:   attemptTimeout,
+			// An API has no business redirecting; following one could send
+			// the request body somewhere unexpected.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		RetryMax:     opts.Retries,
+		RetryWaitMin: backoffBase,
+		RetryWaitMax: 30 * time.Second,
+		CheckRetry:   p.checkRetry,
+		Backoff:      p.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	var rt http.RoundTripper = retryTransport{client: rc}
+	if opts.Auth != nil {
+		rt = authTransport{base: rt, set: opts.Auth}
+	}
+	c.HTTP = &http.Client{Transport: rt}
+	return c, nil
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// authTransport adds credentials to a copy of each request.
+type authTransport struct {
+	base http.RoundTripper
+	set  func(http.Header)
+}
+
+func (a authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	a.set(r2.Header)
+	return a.base.RoundTrip(r2)
+}
+
+// retryTransport runs each request through the retry loop, reading the
+// whole body inside it, so that a body cut short is retried like any other
+// transient failure and callers get a complete body or an error.
+type retryTransport struct {
+	client *retryablehttp.Client
+}
+
+func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	req, err := retryablehttp.FromRequest(r)
+	if err != nil {
+		return nil, &RequestError{Host: r.URL.Host, Err: err}
+	}
+	req.SetResponseHandler(func(resp *http.Response) error {
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return nil
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+		resp.Body.Close()
+		if err != nil {
+			resp.Body = io.NopCloser(bytes.NewReader(nil))
+			return &truncatedError{err: err}
+		}
+		if len(body) > MaxResponseBytes {
+			return &tooLargeError{}
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		return nil
+	})
+	resp, err := t.client.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, &RequestError{Host: r.URL.Host, Err: err}
+	}
+	return resp, nil
+}
+
+// policy decides what to retry and how long to wait (SPEC §7).
+type policy struct {
+	base time.Duration
+	now  func() time.Time
+}
+
+// retryable statuses: timeouts, rate limits and server trouble.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+func (p policy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var tooLarge *tooLargeError
+		if errors.As(err, &tooLarge) {
+			return false, err
+		}
+		var certErr *tls.CertificateVerificationError
+		var unknownAuthority x509.UnknownAuthorityError
+		var hostErr x509.HostnameError
+		if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostErr) {
+			return false, err // a certificate problem does not fix itself
+		}
+		return true, nil // connection errors, attempt timeouts, truncated bodies
+	}
+	if !retryableStatus(resp.StatusCode) {
+		return false, nil
+	}
+	if wait, ok := retryAfter(resp, p.now); ok {
+		if deadline, has := ctx.Deadline(); has && p.now().Add(wait).After(deadline) {
+			return false, &RetryAfterError{Wait: wait}
+		}
+	}
+	return true, nil
+}
+
+// backoff waits base·2^attempt with full jitter, or what Retry-After asks.
+func (p policy) backoff(_, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait, ok := retryAfter(resp, p.now); ok {
+			return wait
+		}
+	}
+	ceiling := float64(p.base) * math.Pow(2, float64(attempt))
+	if ceiling > float64(maxWait) {
+		ceiling = float64(maxWait)
+	}
+	half := ceiling / 2
+	return time.Duration(half + rand.Float64()*half)
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(resp *http.Response, now func() time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now()); d > 0 {
+			return d, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// RequestError is a request that failed without a usable response. It
+// names the host, never the request or response content.
+type RequestError struct {
+	Host string
+	Err  error
+}
+
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("request to %s failed: %s", e.Host, describe(e.Err))
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// describe says what went wrong in words that hold no response content.
+func describe(err error) string {
+	var ra *RetryAfterError
+	var trunc *truncatedError
+	var large *tooLargeError
+	var netErr net.Error
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the timeout expired"
+	case errors.As(err, &ra):
+		return ra.Error()
+	case errors.As(err, &trunc):
+		return "the response was cut short"
+	case errors.As(err, &large):
+		return large.Error()
+	case errors.As(err, &certErr), errors.As(err, &unknownAuthority), errors.As(err, &hostErr):
+		return "the server's TLS certificate is not trusted (ca-certificate adds roots): " + certSummary(err)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no response within the time allowed for one attempt"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return opErr.Op + ": " + opErr.Err.Error()
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the connection closed without a response"
+	}
+	return "connection error"
+}
+
+func certSummary(err error) string {
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.As(err, &unknownAuthority):
+		return "signed by an unknown authority"
+	case errors.As(err, &hostErr):
+		return "issued for another host"
+	}
+	return "verification failed"
+}
+
+// RetryAfterError is a Retry-After the deadline leaves no room for.
+type RetryAfterError struct{ Wait time.Duration }
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("the server asked to retry after %s, beyond the timeout", e.Wait.Round(time.Second))
+}
+
+type truncatedError struct{ err error }
+
+func (e *truncatedError) Error() string { return "response body cut short" }
+func (e *truncatedError) Unwrap() error { return e.err }
+
+type tooLargeError struct{}
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("the response is larger than %d MiB", MaxResponseBytes>>20)
+}
+
+// StatusError is a response that stayed unsuccessful. Detail is the
+// server's own short explanation when it gave one, never a raw body.
+type StatusError struct {
+	Host   string
+	Status int
+	Detail string
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("%s answered HTTP %d %s", e.Host, e.Status, http.StatusText(e.Status))
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Detail returns a short, single-line explanation from an error body: the
+// "detail" or "exception_message" string of a JSON body, or "". Bodies can
+// echo requests, never values: this is used only for unsuccessful
+// responses, and cut to 200 characters.
+func Detail(body []byte, fields ...string) string {
+	var parsed map[string]any
+	if err := json.Unmarshal(body, &parsed); err != nil {
+		return ""
+	}
+	for _, f := range fields {
+		if s, ok := parsed[f].(string); ok {
+			s = strings.Join(strings.Fields(s), " ")
+			if len(s) > 200 {
+				s = s[:200] + "…"
+			}
+			return s
+		}
+	}
+	return ""
+}

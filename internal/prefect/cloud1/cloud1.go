@@ -1,0 +1,296 @@
+// Package cloud1 reads secrets from the Prefect Cloud 1.0 GraphQL API:
+// secret_value(name:) for values, secret_names for listing.
+package cloud1
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shurcooL/graphql"
+	"golang.org/x/oauth2"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/netclient"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+)
+
+// missingMessage is how Prefect Cloud says a secret does not exist; Prefect
+// 1's own client matches the same text.
+const missingMessage = "No value found for the requested key"
+
+// Options configure a Backend.
+type Options struct {
+	URL      string
+	APIKey   string
+	TenantID string
+	Format   prefect.ValueFormat
+	// Timeout bounds each call, retries included; the caller's context
+	// carries the same deadline.
+	Timeout time.Duration
+	// Client sends the requests (retries, TLS, counting).
+	Client *netclient.Client
+}
+
+// Backend is a Prefect Cloud 1.0 GraphQL endpoint.
+type Backend struct {
+	url    string
+	host   string
+	format prefect.ValueFormat
+	nc     *netclient.Client
+	http   *http.Client
+	gql    *graphql.Client
+}
+
+// New returns a Backend. The API key travels in the http.Client, as an
+// oauth2 static Bearer token; the tenant, when set, in X-PREFECT-TENANT-ID.
+func New(opts Options) (*Backend, error) {
+	u, err := url.Parse(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse graphql URL: %w", err)
+	}
+	client := &http.Client{Transport: opts.Client.HTTP.Transport}
+	if opts.TenantID != "" {
+		client = &http.Client{Transport: headerTransport{base: client.Transport, name: "X-PREFECT-TENANT-ID", value: opts.TenantID}}
+	}
+	if opts.APIKey != "" {
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
+		client = oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: opts.APIKey, TokenType: "Bearer"}))
+		// Only RoundTrip is exposed: when the client's timeout fires, net/http
+		// calls a transport's CancelRequest, which oauth2 keeps only to log a
+		// deprecation notice.
+		client.Transport = roundTripOnly{client.Transport}
+	}
+	client.Timeout = opts.Timeout
+	b := &Backend{url: opts.URL, host: u.Host, format: opts.Format, nc: opts.Client, http: client}
+	// The library would quote any unsuccessful response body in its
+	// error; bodies are turned into status errors before it sees them.
+	b.gql = graphql.NewClient(opts.URL, &http.Client{Transport: rejectUnsuccessful{base: client.Transport}, Timeout: opts.Timeout})
+	return b, nil
+}
+
+// Kind implements the backend interface.
+func (b *Backend) Kind() string { return prefect.SourceGraphQL }
+
+// Requests implements the backend interface.
+func (b *Backend) Requests() int { return b.nc.Requests() }
+
+// Names lists every secret name with one secret_names query.
+func (b *Backend) Names(ctx context.Context) ([]string, error) {
+	var q struct {
+		SecretNames []string `graphql:"secret_names"`
+	}
+	if err := b.gql.Query(ctx, &q, nil); err != nil {
+		return nil, b.wrap("listing secret names", err)
+	}
+	names := make([]string, 0, len(q.SecretNames))
+	for _, n := range q.SecretNames {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// Exists reports which names exist, from secret_names only: no value is
+// requested.
+func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, error) {
+	all, err := b.Names(ctx)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(all))
+	for _, n := range all {
+		have[n] = true
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = have[n]
+	}
+	return out, nil
+}
+
+// Values resolves every name with one query of aliased secret_value
+// fields.
+//
+// This query is written by hand rather than through the graphql library:
+// the library builds queries only from static struct types (these aliases
+// are made per run), decodes every JSON object as a selection set (while
+// secret_value is a JSON scalar that may be an object), and drops the
+// "path" of each error, which is the only way to tell which alias is
+// missing. The request still goes through the same oauth2 client.
+func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
+	out := map[string]prefect.Resolution{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var q strings.Builder
+	vars := make(map[string]string, len(names))
+	q.WriteString("query(")
+	for i := range names {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "$n%d: String!", i)
+	}
+	q.WriteString(") {")
+	for i, n := range names {
+		fmt.Fprintf(&q, " s%d: secret_value(name: $n%d)", i, i)
+		vars["n"+strconv.Itoa(i)] = n
+	}
+	q.WriteString(" }")
+	body, err := json.Marshal(map[string]any{"query": q.String(), "variables": vars})
+	if err != nil {
+		return nil, fmt.Errorf("encode query: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, b.wrap("reading secrets", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, b.wrap("reading secrets", err)
+	}
+	defer resp.Body.Close()
+	if err := checkStatus(resp); err != nil {
+		return nil, b.wrap("reading secrets", err)
+	}
+	var result struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors []graphQLError             `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&result); err != nil {
+		return nil, fmt.Errorf("graphql backend at %s: reading secrets: the response is not GraphQL JSON", b.host)
+	}
+	missing := map[string]bool{}
+	for _, e := range result.Errors {
+		alias := e.alias()
+		if alias != "" && strings.Contains(e.Message, missingMessage) {
+			missing[alias] = true
+			continue
+		}
+		return nil, fmt.Errorf("graphql backend at %s: reading secrets: %s", b.host, e.summary())
+	}
+	for i, n := range names {
+		alias := "s" + strconv.Itoa(i)
+		if missing[alias] {
+			continue
+		}
+		raw, ok := result.Data[alias]
+		if !ok {
+			return nil, fmt.Errorf("graphql backend at %s: reading secret %q: the response has no value for it", b.host, n)
+		}
+		r := prefect.Resolution{Found: true, Source: prefect.SourceGraphQL}
+		r.Text, r.Null, r.Err = prefect.RenderBackendValue(raw, b.format)
+		out[n] = r
+	}
+	return out, nil
+}
+
+type graphQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e graphQLError) alias() string {
+	if len(e.Path) == 0 {
+		return ""
+	}
+	s, _ := e.Path[0].(string)
+	return s
+}
+
+// summary is a one-line account of a GraphQL error for messages.
+func (e graphQLError) summary() string {
+	msg := strings.Join(strings.Fields(e.Message), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	if code, ok := e.Extensions["code"].(string); ok && !strings.Contains(msg, code) {
+		msg = code + ": " + msg
+	}
+	if strings.Contains(msg, "UNAUTHENTICATED") || strings.Contains(msg, "Malformed Authorization header") {
+		return "authentication failed (" + msg + "); check api-key"
+	}
+	return msg
+}
+
+func (b *Backend) wrap(what string, err error) error {
+	var se *netclient.StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+		return fmt.Errorf("graphql backend at %s: %s: authentication failed (HTTP %d); check api-key and tenant-id", b.host, what, se.Status)
+	}
+	var re *netclient.RequestError
+	if errors.As(err, &se) || errors.As(err, &re) {
+		return fmt.Errorf("graphql backend at %s: %s: %w", b.host, what, unwrapURL(err))
+	}
+	// The library's own errors carry the first GraphQL error message.
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return fmt.Errorf("graphql backend at %s: %s: %s", b.host, what, msg)
+}
+
+// unwrapURL removes *url.Error's "Post <url>:" prefix: the host is named
+// already.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func checkStatus(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	detail := ""
+	var parsed struct {
+		Errors []graphQLError `json:"errors"`
+	}
+	if json.Unmarshal(body, &parsed) == nil && len(parsed.Errors) > 0 {
+		detail = parsed.Errors[0].summary()
+	}
+	return &netclient.StatusError{Host: resp.Request.URL.Host, Status: resp.StatusCode, Detail: detail}
+}
+
+// rejectUnsuccessful turns unsuccessful responses into *StatusError.
+type rejectUnsuccessful struct{ base http.RoundTripper }
+
+func (t rejectUnsuccessful) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStatus(resp); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp, nil
+}
+
+type headerTransport struct {
+	base        http.RoundTripper
+	name, value string
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set(t.name, t.value)
+	return t.base.RoundTrip(r2)
+}
+
+// roundTripOnly hides every method of a transport but RoundTrip.
+type roundTripOnly struct{ http.RoundTripper }

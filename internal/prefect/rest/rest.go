@@ -1,0 +1,387 @@
+// Package rest reads Prefect 2/3 Secret blocks over the REST API: many at a
+// time through POST /block_documents/filter, one at a time through GET
+// /block_types/slug/secret/block_documents/name/<name> where the filter
+// route is unavailable.
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/netclient"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+)
+
+// PageSize is the largest page Prefect serves; a larger limit is a 422.
+const PageSize = 200
+
+// Concurrency bounds the per-name requests of the fallback route.
+const Concurrency = 8
+
+// ValidName is what a block document name may be.
+var ValidName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Options configure a Backend.
+type Options struct {
+	// URL is PREFECT_API_URL: http://host:4200/api, or Prefect Cloud's
+	// https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>.
+	URL        string
+	APIKey     string
+	AuthString string
+	Format     prefect.ValueFormat
+	Timeout    time.Duration
+	Client     *netclient.Client
+}
+
+// Backend is a Prefect 2/3 API.
+type Backend struct {
+	base   string
+	host   string
+	format prefect.ValueFormat
+	nc     *netclient.Client
+	http   *http.Client
+
+	mu           sync.Mutex
+	noFilterPath bool // the filter route answered 404 or 405
+}
+
+// New returns a Backend. Like Prefect's own client, it sends the auth
+// string as HTTP basic auth when one is set, and the API key as a Bearer
+// token otherwise.
+func New(opts Options) (*Backend, error) {
+	u, err := url.Parse(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse rest URL: %w", err)
+	}
+	client := &http.Client{Transport: opts.Client.HTTP.Transport, Timeout: opts.Timeout}
+	switch {
+	case opts.AuthString != "":
+		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.AuthString))
+		client.Transport = headerTransport{base: client.Transport, name: "Authorization", value: basic}
+	case opts.APIKey != "":
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
+		client = oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: opts.APIKey, TokenType: "Bearer"}))
+		// Only RoundTrip is exposed: when the client's timeout fires, net/http
+		// calls a transport's CancelRequest, which oauth2 keeps only to log a
+		// deprecation notice.
+		client.Transport = roundTripOnly{client.Transport}
+		client.Timeout = opts.Timeout
+	}
+	return &Backend{
+		base:   strings.TrimRight(opts.URL, "/"),
+		host:   u.Host,
+		format: opts.Format,
+		nc:     opts.Client,
+		http:   client,
+	}, nil
+}
+
+// Kind implements the backend interface.
+func (b *Backend) Kind() string { return prefect.SourceREST }
+
+// Requests implements the backend interface.
+func (b *Backend) Requests() int { return b.nc.Requests() }
+
+type blockDocument struct {
+	Name string `json:"name"`
+	Data struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"data"`
+}
+
+type nameFilter struct {
+	Any []string `json:"any_"`
+}
+
+type filterBody struct {
+	BlockTypes struct {
+		Slug nameFilter `json:"slug"`
+	} `json:"block_types"`
+	BlockDocuments *struct {
+		Name nameFilter `json:"name"`
+	} `json:"block_documents,omitempty"`
+	IncludeSecrets bool `json:"include_secrets"`
+	Limit          int  `json:"limit"`
+	Offset         int  `json:"offset"`
+}
+
+var errNoFilterRoute = errors.New("the server has no /block_documents/filter route")
+
+// filter runs one POST /block_documents/filter.
+func (b *Backend) filter(ctx context.Context, names []string, includeSecrets bool, offset int) ([]blockDocument, error) {
+	body := filterBody{IncludeSecrets: includeSecrets, Limit: PageSize, Offset: offset}
+	body.BlockTypes.Slug.Any = []string{"secret"}
+	if names != nil {
+		body.BlockDocuments = &struct {
+			Name nameFilter `json:"name"`
+		}{Name: nameFilter{Any: names}}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/block_documents/filter", bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, unwrapURL(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && !aboutBlocks(resp)) {
+		return nil, errNoFilterRoute
+	}
+	if err := statusError(resp); err != nil {
+		return nil, err
+	}
+	var docs []blockDocument
+	if err := json.NewDecoder(resp.Body).Decode(&docs); err != nil {
+		return nil, errors.New("the response is not a list of block documents")
+	}
+	return docs, nil
+}
+
+// Names lists every Secret block's name, a page of 200 at a time, without
+// their values.
+func (b *Backend) Names(ctx context.Context) ([]string, error) {
+	var names []string
+	for offset := 0; ; offset += PageSize {
+		docs, err := b.filter(ctx, nil, false, offset)
+		if err != nil {
+			return nil, b.wrap("listing secret blocks", err)
+		}
+		for _, d := range docs {
+			names = append(names, d.Name)
+		}
+		if len(docs) < PageSize {
+			return names, nil
+		}
+	}
+}
+
+// Exists reports which names exist, filtering by name without values.
+func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	var valid []string
+	for _, n := range names {
+		out[n] = false
+		if ValidName.MatchString(n) {
+			valid = append(valid, n)
+		}
+	}
+	for start := 0; start < len(valid); start += PageSize {
+		chunk := valid[start:min(start+PageSize, len(valid))]
+		docs, err := b.filter(ctx, chunk, false, 0)
+		if errors.Is(err, errNoFilterRoute) {
+			all, err := b.Names(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range all {
+				if _, asked := out[n]; asked {
+					out[n] = true
+				}
+			}
+			return out, nil
+		}
+		if err != nil {
+			return nil, b.wrap("checking secret blocks", err)
+		}
+		for _, d := range docs {
+			out[d.Name] = true
+		}
+	}
+	return out, nil
+}
+
+// Values resolves names with one filter request per 200 names, or with one
+// request per name where the filter route is unavailable. Names that
+// cannot be block names are missing without asking.
+func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
+	out := map[string]prefect.Resolution{}
+	var valid []string
+	for _, n := range names {
+		if ValidName.MatchString(n) {
+			valid = append(valid, n)
+		}
+	}
+	for start := 0; start < len(valid); start += PageSize {
+		chunk := valid[start:min(start+PageSize, len(valid))]
+		if !b.filterUnavailable() {
+			docs, err := b.filter(ctx, chunk, true, 0)
+			if err == nil {
+				for _, d := range docs {
+					out[d.Name] = b.resolution(d)
+				}
+				continue
+			}
+			if !errors.Is(err, errNoFilterRoute) {
+				return nil, b.wrap("reading secret blocks", err)
+			}
+			b.mu.Lock()
+			b.noFilterPath = true
+			b.mu.Unlock()
+		}
+		if err := b.readEach(ctx, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (b *Backend) filterUnavailable() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.noFilterPath
+}
+
+// readEach reads blocks one by one, a few at a time; 404 means missing.
+func (b *Backend) readEach(ctx context.Context, names []string, out map[string]prefect.Resolution) error {
+	type result struct {
+		name string
+		doc  *blockDocument
+		err  error
+	}
+	results := make(chan result, len(names))
+	sem := make(chan struct{}, Concurrency)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results <- result{name: n, err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			doc, err := b.readOne(ctx, n)
+			if err != nil {
+				cancel()
+			}
+			results <- result{name: n, doc: doc, err: err}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var firstErr error
+	for r := range results {
+		switch {
+		case r.err != nil:
+			if firstErr == nil || errors.Is(firstErr, context.Canceled) {
+				firstErr = b.wrap(fmt.Sprintf("reading secret block %q", r.name), r.err)
+			}
+		case r.doc != nil:
+			out[r.name] = b.resolution(*r.doc)
+		}
+	}
+	return firstErr
+}
+
+func (b *Backend) readOne(ctx context.Context, name string) (*blockDocument, error) {
+	u := b.base + "/block_types/slug/secret/block_documents/name/" + url.PathEscape(name) + "?include_secrets=true"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, unwrapURL(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		if aboutBlocks(resp) {
+			return nil, nil // {"detail": "Block document not found"}
+		}
+		return nil, errors.New("HTTP 404 for the block route itself; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)")
+	}
+	if err := statusError(resp); err != nil {
+		return nil, err
+	}
+	var doc blockDocument
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return nil, errors.New("the response is not a block document")
+	}
+	if doc.Name == "" {
+		doc.Name = name
+	}
+	return &doc, nil
+}
+
+func (b *Backend) resolution(d blockDocument) prefect.Resolution {
+	r := prefect.Resolution{Found: true, Source: prefect.SourceREST}
+	if len(d.Data.Value) == 0 {
+		r.Err = errors.New("the Secret block has no value")
+		return r
+	}
+	r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data.Value, b.format)
+	return r
+}
+
+// aboutBlocks tells Prefect's "block document not found" from a route the
+// server does not have ({"detail": "Not Found"}), so that a wrong api-url
+// is never mistaken for missing secrets. It consumes the body.
+func aboutBlocks(resp *http.Response) bool {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return strings.Contains(strings.ToLower(netclient.Detail(body, "detail")), "block")
+}
+
+func statusError(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return &netclient.StatusError{
+		Host:   resp.Request.URL.Host,
+		Status: resp.StatusCode,
+		Detail: netclient.Detail(body, "detail", "exception_message"),
+	}
+}
+
+func (b *Backend) wrap(what string, err error) error {
+	var se *netclient.StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+		return fmt.Errorf("rest backend at %s: %s: authentication failed (HTTP %d); check api-key or auth-string", b.host, what, se.Status)
+	}
+	return fmt.Errorf("rest backend at %s: %s: %w", b.host, what, err)
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+type headerTransport struct {
+	base        http.RoundTripper
+	name, value string
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set(t.name, t.value)
+	return t.base.RoundTrip(r2)
+}
+
+// roundTripOnly hides every method of a transport but RoundTrip.
+type roundTripOnly struct{ http.RoundTripper }
