@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
 )
 
@@ -144,5 +145,47 @@ func BenchmarkProcess(b *testing.B) {
 			b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "ms/run")
 			b.ReportMetric(float64(peak)/1024, "peak-MB")
 		})
+	}
+}
+
+// TestBinaryStopsOnSIGTERM sends SIGTERM while a backend request hangs: the
+// run stops at once, reports the cancellation and writes nothing.
+func TestBinaryStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	g := prefecttest.NewGraphQL(map[string]string{"DB": `"x"`})
+	defer g.Close()
+	g.Always(prefecttest.Fault{Delay: time.Minute})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	if err := os.WriteFile(out, []byte("EARLIER=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t))
+	cmd.Env = []string{"GITHUB_OUTPUT=" + out, "INPUT_EXPORT-ENV=false", "INPUT_BACKEND=graphql", "INPUT_API-URL=" + g.URL, "INPUT_SECRETS=DB"}
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for g.Requests() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v\n%s", err, stdout.String())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s to stop", d)
+	}
+	if !strings.Contains(stdout.String(), "cancelled") {
+		t.Errorf("no cancellation reported:\n%s", stdout.String())
+	}
+	if data, _ := os.ReadFile(out); string(data) != "EARLIER=1\n" {
+		t.Errorf("GITHUB_OUTPUT changed: %q", data)
 	}
 }

@@ -153,8 +153,22 @@ func autoLeakCheck(t *testing.T, inv invocation, r result, env []string) {
 			values = append(values, v)
 		}
 	}
+	// Credentials must never show, whatever the mode.
+	var credentials []string
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "INPUT_API-KEY", "INPUT_AUTH-STRING", "PREFECT_API_KEY", "PREFECT_API_AUTH_STRING", "PREFECT__CLOUD__API_KEY":
+			credentials = append(credentials, v)
+		}
+	}
+	for i, a := range inv.args {
+		if (a == "--api-key" || a == "--auth-string") && i+1 < len(inv.args) {
+			credentials = append(credentials, inv.args[i+1])
+		}
+	}
 	if inv.runner {
-		values = values[:0]
+		values = append([]string(nil), credentials...)
 		for _, e := range append(added(t, inv.envBefore, r.exported), added(t, inv.outputsBefore, r.outputs)...) {
 			names = append(names, e.Name)
 			if !strings.HasPrefix(e.Name, "secrets-") {
@@ -164,6 +178,7 @@ func autoLeakCheck(t *testing.T, inv invocation, r result, env []string) {
 		checkNoLeak(t, r, names, values...)
 		return
 	}
+	values = append(values, credentials...)
 	formatted := false
 	for _, a := range inv.args {
 		if strings.HasPrefix(a, "--format") {

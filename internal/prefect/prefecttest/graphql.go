@@ -116,6 +116,9 @@ func (g *GraphQL) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 		return
 	}
+	if r.ContentLength <= 0 {
+		g.problem("POST without Content-Length")
+	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		g.problem("Content-Type is " + r.Header.Get("Content-Type"))
 	}

@@ -209,39 +209,89 @@ func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, 
 	return out, nil
 }
 
-// Values resolves names with one filter request per 200 names, or with one
-// request per name where the filter route is unavailable. Names that
-// cannot be block names are missing without asking.
+// Values resolves names with one filter request per 200 names, pages in
+// parallel (at most Concurrency at a time), or with one request per name
+// where the filter route is unavailable. Names that cannot be block names
+// are missing without asking.
 func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
-	out := map[string]prefect.Resolution{}
 	var valid []string
 	for _, n := range names {
 		if ValidName.MatchString(n) {
 			valid = append(valid, n)
 		}
 	}
+	var chunks [][]string
 	for start := 0; start < len(valid); start += PageSize {
-		chunk := valid[start:min(start+PageSize, len(valid))]
+		chunks = append(chunks, valid[start:min(start+PageSize, len(valid))])
+	}
+	out := map[string]prefect.Resolution{}
+	var mu sync.Mutex
+	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
 		if !b.filterUnavailable() {
 			docs, err := b.filter(ctx, chunk, true, 0)
 			if err == nil {
+				mu.Lock()
+				defer mu.Unlock()
 				for _, d := range docs {
 					out[d.Name] = b.resolution(d)
 				}
-				continue
+				return nil
 			}
 			if !errors.Is(err, errNoFilterRoute) {
-				return nil, b.wrap("reading secret blocks", err)
+				return b.wrap("reading secret blocks", err)
 			}
 			b.mu.Lock()
 			b.noFilterPath = true
 			b.mu.Unlock()
 		}
-		if err := b.readEach(ctx, chunk, out); err != nil {
-			return nil, err
+		part := map[string]prefect.Resolution{}
+		if err := b.readEach(ctx, chunk, part); err != nil {
+			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		for k, v := range part {
+			out[k] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// forEach runs fn on every item, at most Concurrency at a time, and
+// returns the first error; the others are cancelled.
+func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, Concurrency)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for _, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, it); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
 }
 
 func (b *Backend) filterUnavailable() bool {
@@ -252,48 +302,19 @@ func (b *Backend) filterUnavailable() bool {
 
 // readEach reads blocks one by one, a few at a time; 404 means missing.
 func (b *Backend) readEach(ctx context.Context, names []string, out map[string]prefect.Resolution) error {
-	type result struct {
-		name string
-		doc  *blockDocument
-		err  error
-	}
-	results := make(chan result, len(names))
-	sem := make(chan struct{}, Concurrency)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results <- result{name: n, err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			doc, err := b.readOne(ctx, n)
-			if err != nil {
-				cancel()
-			}
-			results <- result{name: n, doc: doc, err: err}
-		}()
-	}
-	wg.Wait()
-	close(results)
-	var firstErr error
-	for r := range results {
-		switch {
-		case r.err != nil:
-			if firstErr == nil || errors.Is(firstErr, context.Canceled) {
-				firstErr = b.wrap(fmt.Sprintf("reading secret block %q", r.name), r.err)
-			}
-		case r.doc != nil:
-			out[r.name] = b.resolution(*r.doc)
+	var mu sync.Mutex
+	return forEach(ctx, names, func(ctx context.Context, name string) error {
+		doc, err := b.readOne(ctx, name)
+		if err != nil {
+			return b.wrap(fmt.Sprintf("reading secret block %q", name), err)
 		}
-	}
-	return firstErr
+		if doc != nil {
+			mu.Lock()
+			out[name] = b.resolution(*doc)
+			mu.Unlock()
+		}
+		return nil
+	})
 }
 
 func (b *Backend) readOne(ctx context.Context, name string) (*blockDocument, error) {
