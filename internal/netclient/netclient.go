@@ -42,8 +42,6 @@ type Options struct {
 	// Retries is how many times one request is retried after a transient
 	// failure.
 	Retries int
-	// Auth sets the Authorization header (and any others) on each request.
-	Auth func(http.Header)
 	// BackoffBase is the first backoff; it doubles per retry. Zero means
 	// 500ms.
 	BackoffBase time.Duration
@@ -118,29 +116,13 @@ func New(opts Options) (*Client, error) {
 		Backoff:      p.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	var rt http.RoundTripper = retryTransport{client: rc}
-	if opts.Auth != nil {
-		rt = authTransport{base: rt, set: opts.Auth}
-	}
-	c.HTTP = &http.Client{Transport: rt}
+	c.HTTP = &http.Client{Transport: retryTransport{client: rc}}
 	return c, nil
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// authTransport adds credentials to a copy of each request.
-type authTransport struct {
-	base http.RoundTripper
-	set  func(http.Header)
-}
-
-func (a authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	a.set(r2.Header)
-	return a.base.RoundTrip(r2)
-}
 
 // retryTransport runs each request through the retry loop, reading the
 // whole body inside it, so that a body cut short is retried like any other

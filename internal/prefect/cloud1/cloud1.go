@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/shurcooL/graphql"
-	"golang.org/x/oauth2"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/netclient"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
@@ -56,19 +55,11 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse graphql URL: %w", err)
 	}
-	client := &http.Client{Transport: opts.Client.HTTP.Transport}
+	headers := map[string]string{}
 	if opts.TenantID != "" {
-		client = &http.Client{Transport: headerTransport{base: client.Transport, name: "X-PREFECT-TENANT-ID", value: opts.TenantID}}
+		headers["X-PREFECT-TENANT-ID"] = opts.TenantID
 	}
-	if opts.APIKey != "" {
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
-		client = oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: opts.APIKey, TokenType: "Bearer"}))
-		// Only RoundTrip is exposed: when the client's timeout fires, net/http
-		// calls a transport's CancelRequest, which oauth2 keeps only to log a
-		// deprecation notice.
-		client.Transport = roundTripOnly{client.Transport}
-	}
-	client.Timeout = opts.Timeout
+	client := opts.Client.Authorized(opts.APIKey, opts.Timeout, headers)
 	b := &Backend{url: opts.URL, host: u.Host, format: opts.Format, nc: opts.Client, http: client}
 	// The library would quote any unsuccessful response body in its
 	// error; bodies are turned into status errors before it sees them.
@@ -231,7 +222,7 @@ func (b *Backend) wrap(what string, err error) error {
 	}
 	var re *netclient.RequestError
 	if errors.As(err, &se) || errors.As(err, &re) {
-		return fmt.Errorf("graphql backend at %s: %s: %w", b.host, what, unwrapURL(err))
+		return fmt.Errorf("graphql backend at %s: %s: %w", b.host, what, netclient.UnwrapURL(err))
 	}
 	// The library's own errors carry the first GraphQL error message.
 	msg := strings.Join(strings.Fields(err.Error()), " ")
@@ -239,16 +230,6 @@ func (b *Backend) wrap(what string, err error) error {
 		msg = msg[:200] + "…"
 	}
 	return fmt.Errorf("graphql backend at %s: %s: %s", b.host, what, msg)
-}
-
-// unwrapURL removes *url.Error's "Post <url>:" prefix: the host is named
-// already.
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 func checkStatus(resp *http.Response) error {
@@ -280,17 +261,3 @@ func (t rejectUnsuccessful) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
-
-type headerTransport struct {
-	base        http.RoundTripper
-	name, value string
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	r2.Header.Set(t.name, t.value)
-	return t.base.RoundTrip(r2)
-}
-
-// roundTripOnly hides every method of a transport but RoundTrip.
-type roundTripOnly struct{ http.RoundTripper }

@@ -19,8 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/prefect-secrets/prefect-secrets-action/internal/netclient"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
 )
@@ -66,19 +64,12 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse rest URL: %w", err)
 	}
-	client := &http.Client{Transport: opts.Client.HTTP.Transport, Timeout: opts.Timeout}
-	switch {
-	case opts.AuthString != "":
+	var client *http.Client
+	if opts.AuthString != "" {
 		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.AuthString))
-		client.Transport = headerTransport{base: client.Transport, name: "Authorization", value: basic}
-	case opts.APIKey != "":
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
-		client = oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: opts.APIKey, TokenType: "Bearer"}))
-		// Only RoundTrip is exposed: when the client's timeout fires, net/http
-		// calls a transport's CancelRequest, which oauth2 keeps only to log a
-		// deprecation notice.
-		client.Transport = roundTripOnly{client.Transport}
-		client.Timeout = opts.Timeout
+		client = opts.Client.Authorized("", opts.Timeout, map[string]string{"Authorization": basic})
+	} else {
+		client = opts.Client.Authorized(opts.APIKey, opts.Timeout, nil)
 	}
 	return &Backend{
 		base:   strings.TrimRight(opts.URL, "/"),
@@ -140,7 +131,7 @@ func (b *Backend) filter(ctx context.Context, names []string, includeSecrets boo
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, unwrapURL(err)
+		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && !aboutBlocks(resp)) {
@@ -325,7 +316,7 @@ func (b *Backend) readOne(ctx context.Context, name string) (*blockDocument, err
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, unwrapURL(err)
+		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
@@ -384,25 +375,3 @@ func (b *Backend) wrap(what string, err error) error {
 	}
 	return fmt.Errorf("rest backend at %s: %s: %w", b.host, what, err)
 }
-
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-type headerTransport struct {
-	base        http.RoundTripper
-	name, value string
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	r2.Header.Set(t.name, t.value)
-	return t.base.RoundTrip(r2)
-}
-
-// roundTripOnly hides every method of a transport but RoundTrip.
-type roundTripOnly struct{ http.RoundTripper }
