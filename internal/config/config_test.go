@@ -177,3 +177,32 @@ func FuzzParseDeclarations(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add("A, B?", "auto", "60s", "3", "prefect", "fail", "https://api.prefect.cloud/api")
+	f.Add("X=y", "rest", "1m", "0", "raw", "warn", "")
+	f.Add("", "graphql", "-1s", "x", "json", "maybe", "ftp://host")
+	f.Fuzz(func(t *testing.T, secrets, backend, timeout, retries, format, onMissing, apiURL string) {
+		env := osenv.FromPairs(
+			"INPUT_SECRETS", secrets, "INPUT_BACKEND", backend, "INPUT_TIMEOUT", timeout,
+			"INPUT_RETRIES", retries, "INPUT_VALUE-FORMAT", format, "INPUT_ON-MISSING", onMissing,
+			"INPUT_API-URL", apiURL, "HOME", "/nonexistent",
+		)
+		cfg, err := Parse(Sources{Env: env, ReadFile: os.ReadFile})
+		if err != nil {
+			ue, ok := err.(*UsageError)
+			if !ok || len(ue.Problems) == 0 {
+				t.Fatalf("error %T %v", err, err)
+			}
+			for _, p := range ue.Problems {
+				if strings.ContainsAny(p, "\r\n") || !strings.HasPrefix(p, "input \"") {
+					t.Fatalf("problem is not one line naming an input: %q", p)
+				}
+			}
+			return
+		}
+		if cfg.Timeout <= 0 || cfg.Retries < 0 || len(cfg.Secrets) == 0 {
+			t.Fatalf("accepted an invalid configuration: %+v", cfg)
+		}
+	})
+}

@@ -58,3 +58,17 @@ func FuzzLocalEnvironment(f *testing.F) {
 		}
 	})
 }
+
+func FuzzRenderBackendValue(f *testing.F) {
+	for _, s := range []string{`"x"`, `{"a": [1, 2.5, null]}`, `"\"{\\\"a\\\": 1}\""`, `1e400`, `"NaN"`, `[`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, format := range []ValueFormat{FormatPrefect, FormatRaw} {
+			text, null, err := RenderBackendValue([]byte(raw), format)
+			if err == nil && null && text != "" {
+				t.Fatalf("null with text %q", text)
+			}
+		}
+	})
+}
