@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
 )
 
 // errNotJSON is json.dumps' TypeError: a value or key JSON cannot hold.
@@ -200,9 +199,6 @@ func writeJSONString(b *strings.Builder, s string) {
 	b.WriteString(s[start:])
 	b.WriteByte('"')
 }
-
-// ValidText reports whether s can be written as UTF-8 text unchanged.
-func ValidText(s string) bool { return utf8.ValidString(s) }
 
 // CompactJSON writes v as JSON without spaces, for values shown in their
 // stored form: TOML numbers, booleans, arrays, tables and dates (as
