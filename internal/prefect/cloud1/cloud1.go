@@ -162,13 +162,35 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 		return nil, fmt.Errorf("graphql backend at %s: reading secrets: the response is not GraphQL JSON", b.host)
 	}
 	missing := map[string]bool{}
+	pathless := 0
 	for _, e := range result.Errors {
-		alias := e.alias()
-		if alias != "" && strings.Contains(e.Message, missingMessage) {
-			missing[alias] = true
-			continue
+		if !strings.Contains(e.Message, missingMessage) {
+			return nil, fmt.Errorf("graphql backend at %s: reading secrets: %s", b.host, e.summary())
 		}
-		return nil, fmt.Errorf("graphql backend at %s: reading secrets: %s", b.host, e.summary())
+		if alias := e.alias(); alias != "" {
+			missing[alias] = true
+		} else {
+			pathless++
+		}
+	}
+	if pathless > 0 {
+		// A server that leaves out error paths still answers null for each
+		// missing alias; when the counts agree, those are the missing ones.
+		// When they do not, a stored null cannot be told from a missing
+		// secret, and the read fails rather than guess.
+		var nulls []string
+		for i := range names {
+			alias := "s" + strconv.Itoa(i)
+			if !missing[alias] && string(bytes.TrimSpace(result.Data[alias])) == "null" {
+				nulls = append(nulls, alias)
+			}
+		}
+		if len(nulls) != pathless {
+			return nil, fmt.Errorf("graphql backend at %s: reading secrets: %d secrets are missing, but the server does not say which", b.host, pathless)
+		}
+		for _, a := range nulls {
+			missing[a] = true
+		}
 	}
 	for i, n := range names {
 		alias := "s" + strconv.Itoa(i)
