@@ -56,14 +56,7 @@ func graphQLEnv(g *prefecttest.GraphQL, secrets string) []string {
 // each fake and checks what the action exports for it.
 func TestBackendValueVectorsEndToEnd(t *testing.T) {
 	t.Parallel()
-	dir, err := vectors.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := vectors.LoadBackend(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cases := vectors.MustBackend(t)
 	stored := map[string]string{}
 	var names []string
 	for i, c := range cases {

@@ -74,15 +74,7 @@ func declare(names []string) (string, map[string]string) {
 
 func TestVectorsEndToEnd(t *testing.T) {
 	t.Parallel()
-	dir, err := vectors.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := vectors.LoadLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
+	for _, c := range vectors.MustLocal(t) {
 		t.Run(c.ID, func(t *testing.T) {
 			t.Parallel()
 			files := map[string]string{}

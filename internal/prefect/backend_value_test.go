@@ -8,17 +8,7 @@ import (
 
 func TestBackendValueVectors(t *testing.T) {
 	t.Parallel()
-	dir, err := vectors.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := vectors.LoadBackend(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) == 0 {
-		t.Fatal("no backend cases")
-	}
+	cases := vectors.MustBackend(t)
 	for _, c := range cases {
 		got, null, err := RenderBackendValue([]byte(c.RawJSON), FormatPrefect)
 		if err != nil {

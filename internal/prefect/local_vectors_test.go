@@ -18,17 +18,7 @@ var vectorUsers = fakeUsers{"root": "/root"}
 
 func TestLocalVectors(t *testing.T) {
 	t.Parallel()
-	dir, err := vectors.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := vectors.LoadLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) == 0 {
-		t.Fatal("no vector cases")
-	}
+	cases := vectors.MustLocal(t)
 	for _, c := range cases {
 		t.Run(c.ID, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 )
 
 // Expect is the recorded outcome for one requested name.
@@ -152,4 +153,40 @@ func (c LocalCase) ProcessEnv(userConfigPath string) []string {
 		env = append(env, "PREFECT__USER_CONFIG_PATH="+userConfigPath)
 	}
 	return append(env, "PREFECT__BACKEND_CONFIG_PATH=/nonexistent/prefect1-backend.toml")
+}
+
+// MustLocal loads the local cases for a test, failing it when they cannot
+// be read or there are none.
+func MustLocal(tb testing.TB) []LocalCase {
+	tb.Helper()
+	dir, err := Dir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cases, err := LoadLocal(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(cases) == 0 {
+		tb.Fatal("no local vector cases")
+	}
+	return cases
+}
+
+// MustBackend loads the backend value cases for a test, failing it when
+// they cannot be read or there are none.
+func MustBackend(tb testing.TB) []BackendCase {
+	tb.Helper()
+	dir, err := Dir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cases, err := LoadBackend(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(cases) == 0 {
+		tb.Fatal("no backend vector cases")
+	}
+	return cases
 }
