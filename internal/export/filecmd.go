@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 )
 
@@ -19,9 +18,22 @@ type Entry struct {
 	Value string
 }
 
-// validName is what a file-command name may be: export names and the
-// reserved outputs. Anything else could break the runner's framing.
-var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+// validName reports whether a file-command name is [A-Za-z_][A-Za-z0-9_-]*:
+// export names and the reserved outputs. Anything else could break the
+// runner's framing.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
 
 // delimiterPrefix matches the JS toolkit's random delimiters.
 const delimiterPrefix = "ghadelimiter_"
@@ -33,7 +45,7 @@ const delimiterPrefix = "ghadelimiter_"
 func FormatEntries(random io.Reader, entries []Entry) ([]byte, error) {
 	var b strings.Builder
 	for _, e := range entries {
-		if !validName.MatchString(e.Name) {
+		if !validName(e.Name) {
 			return nil, fmt.Errorf("refusing to write name %q: not a valid variable or output name", e.Name)
 		}
 		var delim string

@@ -13,7 +13,7 @@ import (
 func Shell(entries []Entry) (string, error) {
 	var b strings.Builder
 	for _, e := range entries {
-		if !validName.MatchString(e.Name) || strings.Contains(e.Name, "-") {
+		if !validName(e.Name) || strings.Contains(e.Name, "-") {
 			return "", fmt.Errorf("refusing to write name %q: not a shell variable name", e.Name)
 		}
 		if strings.IndexByte(e.Value, 0) >= 0 {
@@ -35,7 +35,7 @@ func Shell(entries []Entry) (string, error) {
 func Dotenv(entries []Entry) (string, error) {
 	var b strings.Builder
 	for _, e := range entries {
-		if !validName.MatchString(e.Name) || strings.Contains(e.Name, "-") {
+		if !validName(e.Name) || strings.Contains(e.Name, "-") {
 			return "", fmt.Errorf("refusing to write name %q: not a variable name", e.Name)
 		}
 		b.WriteString(e.Name)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
@@ -54,6 +55,8 @@ type GraphQL struct {
 	mu      sync.Mutex
 	secrets map[string]json.RawMessage
 	queries []string
+	// parsed caches validated documents by query text, as servers do.
+	parsed map[string]*ast.QueryDocument
 }
 
 // NewGraphQL starts a fake holding secrets: name to the JSON text of its
@@ -150,11 +153,23 @@ func (g *GraphQL) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.queries = append(g.queries, req.Query)
 	g.mu.Unlock()
-	doc, errs := gqlparser.LoadQueryWithRules(schema, req.Query, rules.NewDefaultRules())
-	if len(errs) > 0 {
-		g.problem("invalid query: " + errs.Error())
-		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []gqlError{{Message: errs.Error(), Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}}})
-		return
+	g.mu.Lock()
+	doc := g.parsed[req.Query]
+	g.mu.Unlock()
+	if doc == nil {
+		var errs gqlerror.List
+		doc, errs = gqlparser.LoadQueryWithRules(schema, req.Query, rules.NewDefaultRules())
+		if len(errs) > 0 {
+			g.problem("invalid query: " + errs.Error())
+			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []gqlError{{Message: errs.Error(), Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}}})
+			return
+		}
+		g.mu.Lock()
+		if g.parsed == nil {
+			g.parsed = map[string]*ast.QueryDocument{}
+		}
+		g.parsed[req.Query] = doc
+		g.mu.Unlock()
 	}
 	op := doc.Operations.ForName(req.OperationName)
 	if op == nil {
