@@ -90,7 +90,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 				s.status, s.why = statusSkipped, fmt.Sprintf("export name %q is taken by %s", s.export, prev.declared)
 			} else if why := config.DangerousExport(s.export); why != "" {
 				s.status, s.why = statusSkipped, why
-			} else if s.export == "" || !isIdentifier(s.export) {
+			} else if !config.ValidExportName(s.export) {
 				s.status, s.why = statusSkipped, "the name gives no usable export name"
 			} else {
 				taken[key] = s
@@ -203,14 +203,4 @@ func matchPrefix(prefix string, lists ...[]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func isIdentifier(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') || (i > 0 && c >= '0' && c <= '9')) {
-			return false
-		}
-	}
-	return s != ""
 }

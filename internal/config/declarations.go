@@ -26,6 +26,10 @@ type Declaration struct {
 
 var validExport = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// ValidExportName reports whether s can be a variable and output name:
+// [A-Za-z_][A-Za-z0-9_]*.
+func ValidExportName(s string) bool { return validExport.MatchString(s) }
+
 // maxDeclarations bounds the `secrets` input; far more than any job needs,
 // far less than would hurt.
 const maxDeclarations = 10000

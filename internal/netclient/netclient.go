@@ -53,9 +53,9 @@ type Options struct {
 
 // Client sends requests with retries and counts them.
 type Client struct {
-	// HTTP is the client to use; errors from it wrap *StatusError for
-	// responses that stay unsuccessful after retries when FailOnStatus is
-	// used, and *RequestError otherwise.
+	// HTTP is the client to use. A request that gets no usable response
+	// after its retries fails with *RequestError; an unsuccessful status is
+	// returned as a response for the caller to judge.
 	HTTP     *http.Client
 	requests atomic.Int64
 }
