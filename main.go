@@ -25,7 +25,6 @@ func main() {
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,
 		Users:       &prefect.PasswdFile{Path: "/etc/passwd", UID: os.Getuid()},
-		ReadFile:    os.ReadFile,
 		Random:      rand.Reader,
 		Now:         time.Now,
 		HTTPClient:  &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +27,7 @@ func BenchmarkRunLocal(b *testing.B) {
 			env = append(env, "INPUT_SECRETS="+strings.Join(names, "\n"))
 			w := World{
 				Environ: osenv.New(env), Stdout: io.Discard, Stderr: io.Discard,
-				Users: fakeUsers{}, ReadFile: os.ReadFile, Random: &counterReader{}, Now: time.Now,
+				Users: fakeUsers{}, Random: &counterReader{}, Now: time.Now,
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -81,7 +80,7 @@ func BenchmarkBackends(b *testing.B) {
 				}
 				w := World{
 					Environ: osenv.New(env), Stdout: io.Discard, Stderr: io.Discard,
-					Users: fakeUsers{}, ReadFile: os.ReadFile, Random: &counterReader{}, Now: time.Now,
+					Users: fakeUsers{}, Random: &counterReader{}, Now: time.Now,
 				}
 				var wall time.Duration
 				before := requests()

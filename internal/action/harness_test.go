@@ -108,7 +108,6 @@ func runAction(t *testing.T, inv invocation) result {
 		Stdout:         &stdout,
 		Stderr:         &stderr,
 		Users:          fakeUsers{"root": "/root"},
-		ReadFile:       os.ReadFile,
 		Random:         &counterReader{},
 		Now:            func() time.Time { return now },
 	})

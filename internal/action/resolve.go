@@ -49,9 +49,16 @@ type secret struct {
 	why      string // why it was skipped
 }
 
+// MaxWildcardMatches bounds what all the wildcards of a run may match
+// together, as config bounds declared entries: a backend listing a million
+// names must not become a million variables.
+const MaxWildcardMatches = 10000
+
 // resolve decides every declared secret: local sources first, the backend
-// only for names they lack (SPEC §4).
-func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecrets, backend Backend) ([]*secret, error) {
+// only for names they lack (SPEC §4). Every locally resolved value is
+// handed to sensitive before the backend is asked anything, so that no
+// server can echo it into a message.
+func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecrets, backend Backend, sensitive func(...string)) ([]*secret, error) {
 	var secrets []*secret
 	taken := map[string]*secret{}
 	for _, d := range cfg.Secrets {
@@ -64,6 +71,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 	}
 	var backendNames []string
 	listed := false
+	matched := 0
 	for _, d := range cfg.Secrets {
 		if !d.Wildcard {
 			continue
@@ -80,9 +88,21 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 			secrets = append(secrets, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, status: statusMissing})
 			continue
 		}
+		if matched += len(matches); matched > MaxWildcardMatches {
+			return nil, fmt.Errorf("wildcard %s: the wildcards match more than %d secrets together; declare narrower prefixes", export.Display(d.Declared), MaxWildcardMatches)
+		}
 		for _, name := range matches {
 			s := &secret{name: name, declared: config.QuoteName(name), export: config.ExportName(name), optional: d.Optional}
 			key := strings.ToUpper(s.export)
+			if !plainMatch(name) {
+				// A matched name goes into secrets-found, which workflows
+				// pass to scripts; a name with quotes, backticks or $ could
+				// run commands there.
+				s.status, s.why = statusSkipped, "a matched name may hold only letters, digits, _, -, . and /"
+				s.export = ""
+				secrets = append(secrets, s)
+				continue
+			}
 			if prev, ok := taken[key]; ok {
 				if prev.name == name {
 					continue // declared explicitly too
@@ -110,6 +130,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 			continue
 		}
 		s.apply(r)
+		sensitive(s.value)
 	}
 	if backend != nil && len(needBackend) > 0 {
 		if err := askBackend(ctx, cfg, backend, needBackend, backendNames, listed); err != nil {
@@ -188,6 +209,19 @@ func (s *secret) apply(r prefect.Resolution) {
 	default:
 		s.status, s.value = statusFound, r.Text
 	}
+}
+
+// plainMatch reports whether a wildcard match is only ASCII letters,
+// digits, "_", "-", "." and "/": safe in a shell word, a YAML scalar and a
+// comma-separated list.
+func plainMatch(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 func matchPrefix(prefix string, lists ...[]string) []string {

@@ -21,6 +21,7 @@ import (
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/cloud1"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/rest"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/servertext"
 )
 
 // Exit codes.
@@ -32,12 +33,11 @@ const (
 
 // World is everything a run touches outside its own memory.
 type World struct {
-	Args     []string
-	Environ  *osenv.Environ
-	Stdout   io.Writer
-	Stderr   io.Writer
-	Users    prefect.UserDirectory
-	ReadFile func(name string) ([]byte, error)
+	Args    []string
+	Environ *osenv.Environ
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Users   prefect.UserDirectory
 	// Random supplies the file-command delimiters (crypto/rand.Reader).
 	Random io.Reader
 	Now    func() time.Time
@@ -54,7 +54,7 @@ type World struct {
 // Run performs one invocation and returns the process exit code.
 func Run(ctx context.Context, w World) int {
 	cfg, err := config.Parse(config.Sources{
-		Args: w.Args, Env: w.Environ, Users: w.Users, ReadFile: w.ReadFile, SystemRoots: w.SystemRoots,
+		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots,
 	})
 	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
 	if errors.Is(err, config.ErrHelp) {
@@ -73,7 +73,7 @@ func Run(ctx context.Context, w World) int {
 		}
 		return ExitUsage
 	}
-	r := &run{cfg: cfg, w: w, start: w.Now()}
+	r := &run{cfg: cfg, w: w, start: w.Now(), redactor: &servertext.Redactor{}}
 	r.ui = newUI(cfg.Runner.Active && cfg.Format == config.FormatNone, cfg.Runner.Debug, w.Stdout, w.Stderr)
 	code := r.execute(ctx)
 	if err := r.ui.out.err; err != nil && code == ExitOK {
@@ -89,6 +89,17 @@ type run struct {
 	ui      *ui
 	start   time.Time
 	backend Backend
+	// redactor removes credentials and resolved values from whatever a
+	// server says before a message quotes it.
+	redactor *servertext.Redactor
+}
+
+// cancelReason says why a run was stopped.
+func cancelReason(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "cancelled by a signal"
+	}
+	return err.Error()
 }
 
 func (r *run) execute(ctx context.Context) int {
@@ -100,9 +111,14 @@ func (r *run) execute(ctx context.Context) int {
 	masker.MaskValue(cfg.Backend.APIKey, 1<<30)
 	masker.MaskValue(cfg.Backend.AuthString, 1<<30)
 
-	local := prefect.LoadLocal(prefect.LocalOptions{
+	// Local work is bounded by signals, not by the backend timeout.
+	local, err := prefect.LoadLocal(ctx, prefect.LocalOptions{
 		Env: r.w.Environ, Users: r.w.Users, Files: cfg.Files, Format: cfg.ValueFormat,
 	})
+	if err != nil {
+		r.ui.errorf("stopped before anything was written: %s", cancelReason(err))
+		return ExitFailed
+	}
 	backend, err := r.newBackend()
 	if err != nil {
 		r.ui.errorf("%v", err)
@@ -112,9 +128,9 @@ func (r *run) execute(ctx context.Context) int {
 	if backend != nil {
 		r.ui.debugf("backend %s (%s)", backend.Kind(), cfg.Backend.Why)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	backendCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	secrets, err := resolve(ctx, cfg, local, backend)
+	secrets, err := resolve(backendCtx, cfg, local, backend, r.redactor.Add)
 	if err != nil {
 		r.ui.errorf("%v", err)
 		r.writeSummary(nil)
@@ -136,6 +152,12 @@ func (r *run) execute(ctx context.Context) int {
 	}
 	if failed {
 		r.writeSummary(secrets)
+		return ExitFailed
+	}
+	// The last point at which a signal stops the run with nothing written:
+	// from here on each file gets its data in one write.
+	if err := ctx.Err(); err != nil {
+		r.ui.errorf("stopped before anything was written: %s", cancelReason(err))
 		return ExitFailed
 	}
 	if err := r.deliver(secrets, exports); err != nil {
@@ -162,6 +184,7 @@ func (r *run) newBackend() (Backend, error) {
 		// network layer keeps the real clock.
 		Base: base, RootCAs: r.cfg.RootCAs, Retries: r.cfg.Retries,
 		BackoffBase: r.w.RetryBackoff, AttemptTimeout: r.w.AttemptTimeout,
+		Redactor: r.redactor,
 	})
 	if err != nil {
 		return nil, err

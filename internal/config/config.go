@@ -8,16 +8,15 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/safefile"
 )
 
 // Policy says what a missing or empty secret does.
@@ -104,8 +103,6 @@ type Sources struct {
 	Env  *osenv.Environ
 	// Users answers ~user in paths.
 	Users prefect.UserDirectory
-	// ReadFile reads configuration and certificate files.
-	ReadFile func(name string) ([]byte, error)
 	// SystemRoots returns the system certificate pool.
 	SystemRoots func() (*x509.CertPool, error)
 }
@@ -232,6 +229,16 @@ func Parse(src Sources) (*Config, error) {
 		Debug:       src.Env.Get("RUNNER_DEBUG") == "1",
 	}
 	c.Runner.Active = c.Runner.OutputPath != "" || c.Runner.EnvPath != ""
+	for _, f := range []struct{ name, path string }{
+		{"GITHUB_OUTPUT", c.Runner.OutputPath}, {"GITHUB_ENV", c.Runner.EnvPath}, {"GITHUB_STEP_SUMMARY", c.Runner.SummaryPath},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := safefile.Check(f.path); err != nil {
+			p.problem(f.name, "%q cannot be written to: %s", f.path, safefile.Describe(err))
+		}
+	}
 	switch f := Format(format.value); f {
 	case FormatNone, FormatDotenv, FormatJSON, FormatShell:
 		c.Format = f
@@ -305,9 +312,9 @@ func (p *parser) certificates() *x509.CertPool {
 	}
 	pem := []byte(s)
 	if !strings.HasPrefix(s, "-----BEGIN") {
-		data, err := p.src.ReadFile(s)
+		data, err := safefile.Read(s, MaxFileBytes)
 		if err != nil {
-			p.problem("ca-certificate", "neither PEM text nor a readable file: %s", describeFileError(err))
+			p.problem("ca-certificate", "neither PEM text nor a readable file: %s", safefile.Describe(err))
 			return nil
 		}
 		pem = data
@@ -447,15 +454,20 @@ func (p *parser) configFiles() []*prefect.ConfigTOML {
 	return files
 }
 
+// MaxFileBytes bounds a configuration or certificate file. Prefect
+// configuration files are a few kilobytes.
+const MaxFileBytes = 16 << 20
+
 // loadFile reads and parses a configuration file. A file that is only a
-// fallback is skipped when it does not exist, as Prefect skips it.
+// fallback is skipped when it is not a regular file, as Prefect's
+// os.path.isfile check skips it.
 func (p *parser) loadFile(input, path string, required bool) *prefect.ConfigTOML {
-	data, err := p.src.ReadFile(path)
+	data, err := safefile.Read(path, MaxFileBytes)
 	if err != nil {
-		if !required && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR)) {
+		if !required && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, safefile.ErrNotRegular)) {
 			return nil
 		}
-		p.problem(input, "cannot read %q: %s", path, describeFileError(err))
+		p.problem(input, "cannot read %q: %s", path, safefile.Describe(err))
 		return nil
 	}
 	doc, err := prefect.ParseTOML(data)
@@ -464,12 +476,4 @@ func (p *parser) loadFile(input, path string, required bool) *prefect.ConfigTOML
 		return nil
 	}
 	return doc
-}
-
-func describeFileError(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -132,7 +132,7 @@ func TestParseEnvironmentFallbacks(t *testing.T) {
 		"PREFECT__USER_CONFIG_PATH", "$CFGDIR/user.toml",
 		"GITHUB_OUTPUT", filepath.Join(dir, "out"), "GITHUB_ENV", filepath.Join(dir, "env"), "RUNNER_DEBUG", "1",
 	)
-	cfg, err := Parse(Sources{Env: env, ReadFile: os.ReadFile})
+	cfg, err := Parse(Sources{Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func FuzzParse(f *testing.F) {
 			"INPUT_RETRIES", retries, "INPUT_VALUE-FORMAT", format, "INPUT_ON-MISSING", onMissing,
 			"INPUT_API-URL", apiURL, "HOME", "/nonexistent",
 		)
-		cfg, err := Parse(Sources{Env: env, ReadFile: os.ReadFile})
+		cfg, err := Parse(Sources{Env: env})
 		if err != nil {
 			ue, ok := err.(*UsageError)
 			if !ok || len(ue.Problems) == 0 {

@@ -65,6 +65,8 @@ func RefusedExport(name string) string {
 		return "the runner refuses NODE_OPTIONS"
 	case "HOME", "CI":
 		return "the runner sets " + u + " itself"
+	case "_":
+		return "shells set _ themselves"
 	}
 	for _, p := range []string{"GITHUB_", "RUNNER_", "ACTIONS_"} {
 		if strings.HasPrefix(u, p) {
@@ -238,6 +240,9 @@ func parseEntry(e string) (Declaration, string) {
 		if !utf8.ValidString(rest) {
 			return d, fmt.Sprintf("entry %q: the name is not valid UTF-8", e)
 		}
+		if hasControl(rest) {
+			return d, fmt.Sprintf("entry %q: a bare name cannot hold control characters; write the name as a JSON string", e)
+		}
 		d.Name = rest
 		d.Declared = rest
 		if d.Wildcard {
@@ -261,10 +266,32 @@ func parseEntry(e string) (Declaration, string) {
 
 // QuoteName writes a name the way a user would have to declare it: bare
 // when it can be, as a JSON string otherwise.
+//
+// The result never holds a control character: reports and the reserved
+// outputs carry it.
 func QuoteName(name string) string {
-	if name != "" && !strings.ContainsAny(name, " \t\r\n\",=*?#") && utf8.ValidString(name) {
+	if name != "" && !strings.ContainsAny(name, " \t\r\n\",=*?#") && utf8.ValidString(name) && !hasControl(name) {
 		return name
 	}
 	b, _ := json.Marshal(name)
-	return string(b)
+	// json.Marshal leaves DEL and the C1 controls as they are.
+	var out strings.Builder
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+// hasControl reports C0 and C1 control characters and DEL.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/safefile"
 )
 
 // Entry is one name and value for a file command.
@@ -83,41 +85,57 @@ type Append struct {
 // fails, every file is truncated back to the size it had, so the runner sees
 // either every entry or none. Files the runner created are never replaced,
 // only appended to, since the runner owns them.
+//
+// Payloads are grouped by the file's identity (device and inode), not by
+// path, so that two paths to one file (a symlink, a bind mount) get one
+// write and one rollback size. Each file gets its data in a single write,
+// so a process killed part way leaves whole files behind it.
 func AppendAll(appends []Append) error {
-	type opened struct {
+	type target struct {
 		f    *os.File
+		info os.FileInfo
 		size int64
+		data []byte
 	}
-	var done []opened
-	rollback := func() {
-		for _, o := range done {
-			_ = o.f.Truncate(o.size)
-		}
-	}
+	var targets []*target
 	defer func() {
-		for _, o := range done {
-			_ = o.f.Close()
+		for _, t := range targets {
+			_ = t.f.Close()
 		}
 	}()
-	for _, a := range mergeByPath(appends) {
+	for _, a := range appends {
 		if len(a.Data) == 0 {
 			continue
 		}
-		f, err := os.OpenFile(a.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		f, err := safefile.OpenAppend(a.Path, 0o644)
 		if err != nil {
-			rollback()
-			return fmt.Errorf("cannot open %s: %w", a.Path, unwrapPath(err))
+			return fmt.Errorf("cannot open %s: %s", a.Path, safefile.Describe(err))
 		}
 		info, err := f.Stat()
 		if err != nil {
 			_ = f.Close()
-			rollback()
 			return fmt.Errorf("cannot stat %s: %w", a.Path, unwrapPath(err))
 		}
-		done = append(done, opened{f: f, size: info.Size()})
-		if _, err := f.Write(a.Data); err != nil {
-			rollback()
-			return fmt.Errorf("cannot write %s: %w", a.Path, unwrapPath(err))
+		var same *target
+		for _, t := range targets {
+			if os.SameFile(t.info, info) {
+				same = t
+				break
+			}
+		}
+		if same != nil {
+			_ = f.Close()
+			same.data = append(same.data, a.Data...)
+			continue
+		}
+		targets = append(targets, &target{f: f, info: info, size: info.Size(), data: append([]byte(nil), a.Data...)})
+	}
+	for i, t := range targets {
+		if _, err := t.f.Write(t.data); err != nil {
+			for _, done := range targets[:i+1] {
+				_ = done.f.Truncate(done.size)
+			}
+			return fmt.Errorf("cannot write %s: %w", t.f.Name(), unwrapPath(err))
 		}
 	}
 	return nil
@@ -129,20 +147,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// mergeByPath joins payloads for the same file, so that each file is opened
-// once and its rollback size is the size before any of them.
-func mergeByPath(appends []Append) []Append {
-	var out []Append
-	index := map[string]int{}
-	for _, a := range appends {
-		if i, ok := index[a.Path]; ok {
-			out[i].Data = append(append([]byte(nil), out[i].Data...), a.Data...)
-			continue
-		}
-		index[a.Path] = len(out)
-		out = append(out, a)
-	}
-	return out
 }

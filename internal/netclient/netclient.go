@@ -18,12 +18,15 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/servertext"
 )
 
 // MaxAttemptTime bounds one attempt; the overall deadline bounds them all.
@@ -49,6 +52,10 @@ type Options struct {
 	AttemptTimeout time.Duration
 	// Now is the clock for Retry-After dates; nil means time.Now.
 	Now func() time.Time
+	// Redactor cleans every text a server sends before a message quotes
+	// it; nil means a fresh one. Callers add credentials and resolved
+	// values to it.
+	Redactor *servertext.Redactor
 }
 
 // Client sends requests with retries and counts them.
@@ -56,9 +63,15 @@ type Client struct {
 	// HTTP is the client to use. A request that gets no usable response
 	// after its retries fails with *RequestError; an unsuccessful status is
 	// returned as a response for the caller to judge.
-	HTTP     *http.Client
+	HTTP *http.Client
+	// Redactor cleans server text for messages (Detail, Clean).
+	Redactor *servertext.Redactor
 	requests atomic.Int64
 }
+
+// Clean makes one piece of server text safe to quote: credentials and
+// resolved values replaced, control characters removed, cut short.
+func (c *Client) Clean(s string) string { return c.Redactor.Clean(s) }
 
 // Requests returns the number of HTTP requests sent, retries included.
 func (c *Client) Requests() int { return int(c.requests.Load()) }
@@ -83,7 +96,10 @@ func New(opts Options) (*Client, error) {
 		t.TLSClientConfig.RootCAs = opts.RootCAs
 		base = t
 	}
-	c := &Client{}
+	c := &Client{Redactor: opts.Redactor}
+	if c.Redactor == nil {
+		c.Redactor = &servertext.Redactor{}
+	}
 	counted := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		c.requests.Add(1)
 		return base.RoundTrip(r)
@@ -116,7 +132,7 @@ func New(opts Options) (*Client, error) {
 		Backoff:      p.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	c.HTTP = &http.Client{Transport: retryTransport{client: rc}}
+	c.HTTP = &http.Client{Transport: retryTransport{client: rc, redactor: c.Redactor}}
 	return c, nil
 }
 
@@ -128,7 +144,8 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // whole body inside it, so that a body cut short is retried like any other
 // transient failure and callers get a complete body or an error.
 type retryTransport struct {
-	client *retryablehttp.Client
+	client   *retryablehttp.Client
+	redactor *servertext.Redactor
 }
 
 func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -160,7 +177,43 @@ func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return nil, &RequestError{Host: r.URL.Host, Err: err}
 	}
+	// A redirect is an error here, at the bottom of every client, so that
+	// no client above (oauth2's, the GraphQL library's) can follow it with
+	// the credentials and the body to wherever Location points.
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		resp.Body.Close()
+		return nil, &RequestError{Host: r.URL.Host, Err: &RedirectError{Status: resp.StatusCode, Target: t.locationHost(r.URL, resp)}}
+	}
 	return resp, nil
+}
+
+// locationHost names where a redirect points, as cleaned text.
+func (t retryTransport) locationHost(from *url.URL, resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return ""
+	}
+	u, err := from.Parse(loc)
+	if err != nil || u.Host == "" {
+		return t.redactor.Clean(loc)
+	}
+	return t.redactor.Clean(u.Host)
+}
+
+// RedirectError is a 3xx answer. Redirects are never followed: an API has
+// no business redirecting, and following one would hand the credentials and
+// the request body to another server.
+type RedirectError struct {
+	Status int
+	Target string // host of the Location header, cleaned; "" when absent
+}
+
+func (e *RedirectError) Error() string {
+	to := "without a Location"
+	if e.Target != "" {
+		to = "to " + e.Target
+	}
+	return fmt.Sprintf("redirected (HTTP %d) %s; redirects are never followed, check api-url", e.Status, to)
 }
 
 // policy decides what to retry and how long to wait (SPEC §7).
@@ -200,7 +253,9 @@ func (p policy) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		return false, nil
 	}
 	if wait, ok := retryAfter(resp, p.now); ok {
-		if deadline, has := ctx.Deadline(); has && p.now().Add(wait).After(deadline) {
+		// Compared as durations: now+wait could overflow a time.Time.
+		deadline, has := ctx.Deadline()
+		if (has && wait > deadline.Sub(p.now())) || (!has && wait > maxRetryAfter) {
 			return false, &RetryAfterError{Wait: wait}
 		}
 	}
@@ -222,13 +277,22 @@ func (p policy) backoff(_, maxWait time.Duration, attempt int, resp *http.Respon
 	return time.Duration(half + rand.Float64()*half)
 }
 
-// retryAfter reads Retry-After as seconds or an HTTP date.
+// maxRetryAfter bounds a Retry-After wait when the context has no
+// deadline.
+const maxRetryAfter = time.Hour
+
+// retryAfter reads Retry-After as seconds or an HTTP date. Seconds beyond
+// what a time.Duration holds saturate instead of wrapping around.
 func retryAfter(resp *http.Response, now func() time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+	if isDigits(v) {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || secs > uint64(math.MaxInt64/int64(time.Second)) {
+			return time.Duration(math.MaxInt64), true
+		}
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -238,6 +302,15 @@ func retryAfter(resp *http.Response, now func() time.Time) (time.Duration, bool)
 		return 0, true
 	}
 	return 0, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // RequestError is a request that failed without a usable response. It
@@ -256,6 +329,7 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // describe says what went wrong in words that hold no response content.
 func describe(err error) string {
 	var ra *RetryAfterError
+	var redirect *RedirectError
 	var trunc *truncatedError
 	var large *tooLargeError
 	var netErr net.Error
@@ -269,6 +343,10 @@ func describe(err error) string {
 		return "the timeout expired"
 	case errors.As(err, &ra):
 		return ra.Error()
+	case errors.As(err, &redirect):
+		return redirect.Error()
+	case errors.Is(err, errOtherOrigin):
+		return errOtherOrigin.Error()
 	case errors.As(err, &trunc):
 		return "the response was cut short"
 	case errors.As(err, &large):
@@ -304,6 +382,9 @@ func certSummary(err error) string {
 type RetryAfterError struct{ Wait time.Duration }
 
 func (e *RetryAfterError) Error() string {
+	if e.Wait > 24*time.Hour {
+		return "the server asked to retry after more than a day, beyond the timeout"
+	}
 	return fmt.Sprintf("the server asked to retry after %s, beyond the timeout", e.Wait.Round(time.Second))
 }
 
@@ -335,21 +416,16 @@ func (e *StatusError) Error() string {
 }
 
 // Detail returns a short, single-line explanation from an error body: the
-// "detail" or "exception_message" string of a JSON body, or "". Bodies can
-// echo requests, never values: this is used only for unsuccessful
-// responses, and cut to 200 characters.
-func Detail(body []byte, fields ...string) string {
+// first of fields that is a string in a JSON body, cleaned (see Clean), or
+// "". This is used only for unsuccessful responses.
+func (c *Client) Detail(body []byte, fields ...string) string {
 	var parsed map[string]any
 	if err := json.Unmarshal(body, &parsed); err != nil {
 		return ""
 	}
 	for _, f := range fields {
 		if s, ok := parsed[f].(string); ok {
-			s = strings.Join(strings.Fields(s), " ")
-			if len(s) > 200 {
-				s = s[:200] + "…"
-			}
-			return s
+			return c.Clean(s)
 		}
 	}
 	return ""

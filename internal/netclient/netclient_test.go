@@ -1,9 +1,13 @@
 package netclient
 
 import (
+	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/servertext"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -18,6 +22,10 @@ func TestRetryAfter(t *testing.T) {
 		{"", 0, false},
 		{"3", 3 * time.Second, true},
 		{" 0 ", 0, true},
+		{"9223372037", time.Duration(math.MaxInt64), true},
+		{"18446744074", time.Duration(math.MaxInt64), true},
+		{"99999999999999999999999", time.Duration(math.MaxInt64), true},
+		{"9223372036", 9223372036 * time.Second, true},
 		{"-1", 0, false},
 		{"soon", 0, false},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
@@ -71,9 +79,18 @@ func TestDetail(t *testing.T) {
 		{`not json`, ""},
 		{`{"detail": ["list"]}`, ""},
 		{`{"detail": "` + string(long) + `"}`, string(long[:200]) + "…"},
+		{`{"detail": "bad key pnu_SECRET-KEY given"}`, "bad key *** given"},
+		{`{"detail": "bad key pnu_SECRET\u0007-KEY"}`, "bad key ***"},
+		{`{"detail": "\u001b]0;title\u0007bell\u009b"}`, "]0;titlebell"},
+		{`{"detail": "line\n::error::forged"}`, "line ::error::forged"},
+		{`{"detail": "a ##[group]b"}`, "a # #[group]b"},
+		{`{"detail": "` + strings.Repeat("é", 300) + `"}`, strings.Repeat("é", 200) + "…"},
+		{`{"detail": "\u202eevil"}`, "evil"},
 	}
+	c := &Client{Redactor: &servertext.Redactor{}}
+	c.Redactor.Add("pnu_SECRET-KEY")
 	for _, tt := range tests {
-		if got := Detail([]byte(tt.body), "detail", "exception_message"); got != tt.want {
+		if got := c.Detail([]byte(tt.body), "detail", "exception_message"); got != tt.want {
 			t.Errorf("Detail(%q) = %q, want %q", tt.body, got, tt.want)
 		}
 	}

@@ -3,6 +3,8 @@ package prefect
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -72,18 +74,52 @@ func (p *PasswdFile) CurrentHome() (string, bool) {
 	return h, ok
 }
 
+// MaxExpansionBytes bounds all the text that $VAR expansion and ${...}
+// references produce in one run. Both can multiply a short configuration
+// (a variable X='$X$X$X$X' grows eightfold a round for ten rounds), so
+// without a bound a few kilobytes exhaust any machine's memory.
+const MaxExpansionBytes = 64 << 20
+
+// ErrExpansionBudget is returned once expansion has produced
+// MaxExpansionBytes in a run.
+var ErrExpansionBudget = fmt.Errorf("expanding $VAR and ${...} would produce more than %d MiB of text in this run", MaxExpansionBytes>>20)
+
+// budget is the expansion allowance of one run, and its cancellation.
+type budget struct {
+	ctx   context.Context
+	left  int64
+	calls int
+}
+
+func newBudget(ctx context.Context, n int64) *budget { return &budget{ctx: ctx, left: n} }
+
+// spend charges n bytes of produced text. It also notices cancellation,
+// so that no loop of local resolution outlives a signal.
+func (b *budget) spend(n int) error {
+	if b.calls++; b.calls%64 == 0 && b.ctx.Err() != nil {
+		return b.ctx.Err()
+	}
+	if int64(n) > b.left {
+		b.left = -1
+		return ErrExpansionBudget
+	}
+	b.left -= int64(n)
+	return nil
+}
+
 // expander reproduces the string expansion Prefect 1 applies to values.
 type expander struct {
-	env   *osenv.Environ
-	users UserDirectory
+	env    *osenv.Environ
+	users  UserDirectory
+	budget *budget
 }
 
 // expandVars is posixpath.expandvars: $NAME and ${NAME} for variables that
 // are set; everything else stays as written, and inserted text is not
 // scanned again.
-func (x expander) expandVars(s string) string {
+func (x expander) expandVars(s string) (string, error) {
 	if strings.IndexByte(s, '$') < 0 {
-		return s
+		return s, nil
 	}
 	var b strings.Builder
 	i := 0
@@ -100,6 +136,11 @@ func (x expander) expandVars(s string) string {
 			continue
 		}
 		if v, ok := x.env.Lookup(name); ok {
+			// Charged before it is written, so a value never grows past
+			// what the run may still produce.
+			if err := x.budget.spend(j - i + len(v)); err != nil {
+				return "", err
+			}
 			b.WriteString(s[i:j])
 			b.WriteString(v)
 		} else {
@@ -108,7 +149,7 @@ func (x expander) expandVars(s string) string {
 		i = end
 	}
 	b.WriteString(s[i:])
-	return b.String()
+	return b.String(), nil
 }
 
 // varAt matches \$(\w+|\{[^}]*\}) (ASCII \w) at s[j]; end is -1 when it
@@ -182,21 +223,25 @@ const maxRounds = 10
 // interpolateEnvVars is prefect.configuration.interpolate_env_vars on a
 // str: expand until nothing changes. A value that changed more than once is
 // typed on the way out; one that never settles within ten rounds is None.
-func (x expander) interpolateEnvVars(s string) pyvalue.Value {
+func (x expander) interpolateEnvVars(s string) (pyvalue.Value, error) {
 	if s == "" {
-		return pyvalue.Str("")
+		return pyvalue.Str(""), nil
 	}
 	for counter := 0; counter < maxRounds; counter++ {
-		out := x.expandUser(x.expandVars(s))
+		expanded, err := x.expandVars(s)
+		if err != nil {
+			return nil, err
+		}
+		out := x.expandUser(expanded)
 		if out == s {
 			if counter > 1 {
-				return stringToType(out)
+				return stringToType(out), nil
 			}
-			return pyvalue.Str(out)
+			return pyvalue.Str(out), nil
 		}
 		s = out
 	}
-	return pyvalue.None
+	return pyvalue.None, nil
 }
 
 // stringToType is prefect.configuration.string_to_type: true/false in any
@@ -217,8 +262,12 @@ func stringToType(s string) pyvalue.Value {
 
 // ExpandPath expands a configuration file path the way Prefect does before
 // it looks for the file: $VAR and ~ expansion until nothing changes.
+// A path gets an allowance of its own, ample for any path.
 func ExpandPath(env *osenv.Environ, users UserDirectory, path string) string {
-	v := expander{env: env, users: users}.interpolateEnvVars(path)
+	v, err := expander{env: env, users: users, budget: newBudget(context.Background(), 1<<20)}.interpolateEnvVars(path)
+	if err != nil {
+		return path
+	}
 	s, err := pyvalue.PyStr(v)
 	if err != nil {
 		return path

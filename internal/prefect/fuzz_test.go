@@ -1,6 +1,7 @@
 package prefect
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func FuzzParseTOML(f *testing.F) {
 			}
 			return
 		}
-		secrets := LoadLocal(LocalOptions{Env: osenv.FromPairs("HOME", "/h"), Files: []*ConfigTOML{parsed}})
+		secrets, _ := LoadLocal(context.Background(), LocalOptions{Env: osenv.FromPairs("HOME", "/h"), Files: []*ConfigTOML{parsed}})
 		for _, n := range secrets.Names() {
 			_ = secrets.Lookup(n)
 		}
@@ -48,7 +49,7 @@ func FuzzLocalEnvironment(f *testing.F) {
 			"PREFECT__CONTEXT__SECRETS__B=" + otherValue,
 		})
 		for _, format := range []ValueFormat{FormatPrefect, FormatRaw} {
-			secrets := LoadLocal(LocalOptions{Env: env, Users: vectorUsers, Format: format})
+			secrets, _ := LoadLocal(context.Background(), LocalOptions{Env: env, Users: vectorUsers, Format: format})
 			for _, n := range append(secrets.Names(), name) {
 				r := secrets.Lookup(n)
 				if r.Found && r.Err == nil && len(r.Text) > MaxValueBytes*2 {

@@ -1,6 +1,7 @@
 package prefect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -195,8 +196,10 @@ var interpolationRegex = regexp.MustCompile(`\$\{(.[^${}]*)\}`)
 //
 // Where Prefect itself fails to load, the failure is kept on the secrets it
 // concerns, so everything else still resolves.
-func LoadLocal(opts LocalOptions) *LocalSecrets {
-	x := expander{env: opts.Env, users: opts.Users}
+//
+// It returns an error only when ctx ends first.
+func LoadLocal(ctx context.Context, opts LocalOptions) (*LocalSecrets, error) {
+	x := expander{env: opts.Env, users: opts.Users, budget: newBudget(ctx, MaxExpansionBytes)}
 	raw := opts.Format == FormatRaw
 
 	layers := []*pyvalue.Dict{defaultConfig()}
@@ -229,7 +232,14 @@ func LoadLocal(opts LocalOptions) *LocalSecrets {
 			flat.set(path, pyvalue.Str(value), SourceEnv, nil)
 			continue
 		}
-		expanded := x.interpolateEnvVars(value)
+		expanded, err := x.interpolateEnvVars(value)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			flat.set(path, nil, SourceEnv, err)
+			continue
+		}
 		s, ok := expanded.(pyvalue.Str)
 		if !ok {
 			flat.set(path, nil, SourceEnv, errExpansionType{envVar: name, got: expanded})
@@ -247,22 +257,32 @@ func LoadLocal(opts LocalOptions) *LocalSecrets {
 			if !ok {
 				continue
 			}
-			v := x.interpolateEnvVars(string(s))
+			v, err := x.interpolateEnvVars(string(s))
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				e.broken = err
+				continue
+			}
 			if vs, ok := v.(pyvalue.Str); ok {
 				v = stringToType(string(vs))
 			}
 			e.value = v
 		}
-		resolveReferences(flat)
+		resolveReferences(flat, x.budget)
 	}
-	return buildTree(flat, opts.Format)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return buildTree(flat, opts.Format), nil
 }
 
 // resolveReferences is Prefect's ${...} pass: up to ten rounds, replacing
 // one reference per value per round. A reference that is the whole value
 // takes the referenced value with its type; a partial one inserts Python's
 // str() of it; a missing key gives "".
-func resolveReferences(flat *flatConfig) {
+func resolveReferences(flat *flatConfig, work *budget) {
 	pending := make([]*flatEntry, len(flat.entries))
 	copy(pending, flat.entries)
 	for round := 0; round < maxRounds && len(pending) > 0; round++ {
@@ -297,12 +317,16 @@ func resolveReferences(flat *flatConfig) {
 					e.broken = fmt.Errorf("the value of %q cannot be inserted: %w", strings.Join(refPath, "."), err)
 					continue
 				}
-				out := strings.Replace(string(s), matched, text, 1)
-				if len(out) > MaxValueBytes {
+				size := len(s) - len(matched) + len(text)
+				if size > MaxValueBytes {
 					e.broken = fmt.Errorf("its ${...} references grow it past %d bytes", MaxValueBytes)
 					continue
 				}
-				e.value = pyvalue.Str(out)
+				if err := work.spend(size); err != nil {
+					e.broken = err
+					continue
+				}
+				e.value = pyvalue.Str(strings.Replace(string(s), matched, text, 1))
 			}
 			next = append(next, e)
 		}
@@ -324,6 +348,9 @@ func buildTree(flat *flatConfig, format ValueFormat) *LocalSecrets {
 		if e.broken != nil {
 			if inSecrets {
 				l.setErr(secret, e.broken)
+				if _, known := l.origins[secret]; !known {
+					l.origins[secret] = e.origin
+				}
 			} else if isContainer(e.path) {
 				l.ctxErr = e.broken
 			}

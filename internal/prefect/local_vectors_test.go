@@ -1,6 +1,7 @@
 package prefect
 
 import (
+	"context"
 	"testing"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
@@ -33,7 +34,7 @@ func TestLocalVectors(t *testing.T) {
 				}
 				files = append(files, doc)
 			}
-			secrets := LoadLocal(LocalOptions{
+			secrets, _ := LoadLocal(context.Background(), LocalOptions{
 				Env:   osenv.New(c.ProcessEnv("/tmp/user-config.toml")),
 				Users: vectorUsers,
 				Files: files,

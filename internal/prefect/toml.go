@@ -29,6 +29,9 @@ type TOMLError struct {
 }
 
 func (e *TOMLError) Error() string {
+	if e.Line == 0 {
+		return "TOML document refused: " + e.Reason
+	}
 	return fmt.Sprintf("invalid TOML at line %d, column %d: %s", e.Line, e.Column, e.Reason)
 }
 
@@ -43,7 +46,15 @@ var quotedChar = regexp.MustCompile(`U\+[0-9A-F]{4,6} '.*?'`)
 // The full decoder validates the document (duplicate keys, redefined
 // tables); the ordered tree is then built from the same library's syntax
 // tree, because decoding into Go maps loses the order.
+//
+// The decoder's duplicate-key tracking takes time that grows faster than
+// the number of keys (100,000 keys take many seconds), so a first, linear
+// pass over the syntax tree refuses documents with more keys or values
+// than any Prefect configuration has, before the decoder sees them.
 func ParseTOML(data []byte) (*ConfigTOML, error) {
+	if err := checkTOMLSize(data); err != nil {
+		return nil, err
+	}
 	var check map[string]any
 	if err := toml.Unmarshal(data, &check); err != nil {
 		var de *toml.DecodeError
@@ -68,6 +79,56 @@ func ParseTOML(data []byte) (*ConfigTOML, error) {
 		return nil, &TOMLError{Line: 1, Column: 1, Reason: "unreadable document"}
 	}
 	return &ConfigTOML{root: b.root}, nil
+}
+
+// Limits of a configuration document: Prefect's own defaults hold about a
+// hundred keys.
+const (
+	MaxTOMLKeys   = 10000
+	MaxTOMLValues = 100000
+)
+
+// checkTOMLSize counts key parts and values with the library's linear
+// parser; syntax errors are left for the full decoder to report.
+func checkTOMLSize(data []byte) error {
+	keys, values := 0, 0
+	var count func(n *unstable.Node)
+	count = func(n *unstable.Node) {
+		values++
+		switch n.Kind {
+		case unstable.Array:
+			it := n.Children()
+			for it.Next() {
+				count(it.Node())
+			}
+		case unstable.InlineTable:
+			it := n.Children()
+			for it.Next() {
+				kv := it.Node()
+				keys += len(keyParts(kv))
+				count(kv.Value())
+			}
+		}
+	}
+	p := unstable.Parser{}
+	p.Reset(data)
+	for p.NextExpression() {
+		e := p.Expression()
+		switch e.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			keys += len(keyParts(e))
+		case unstable.KeyValue:
+			keys += len(keyParts(e))
+			count(e.Value())
+		}
+		if keys > MaxTOMLKeys {
+			return &TOMLError{Reason: fmt.Sprintf("more than %d keys; a Prefect configuration holds far fewer", MaxTOMLKeys)}
+		}
+		if values > MaxTOMLValues {
+			return &TOMLError{Reason: fmt.Sprintf("more than %d values; a Prefect configuration holds far fewer", MaxTOMLValues)}
+		}
+	}
+	return nil
 }
 
 type tomlBuilder struct {

@@ -59,11 +59,12 @@ func New(opts Options) (*Backend, error) {
 	if opts.TenantID != "" {
 		headers["X-PREFECT-TENANT-ID"] = opts.TenantID
 	}
-	client := opts.Client.Authorized(opts.APIKey, opts.Timeout, headers)
+	opts.Client.Redactor.Add(opts.APIKey)
+	client := opts.Client.Authorized(u, opts.APIKey, opts.Timeout, headers)
 	b := &Backend{url: opts.URL, host: u.Host, format: opts.Format, nc: opts.Client, http: client}
 	// The library would quote any unsuccessful response body in its
 	// error; bodies are turned into status errors before it sees them.
-	b.gql = graphql.NewClient(opts.URL, &http.Client{Transport: rejectUnsuccessful{base: client.Transport}, Timeout: opts.Timeout})
+	b.gql = graphql.NewClient(opts.URL, &http.Client{Transport: rejectUnsuccessful{b: b, base: client.Transport}, Timeout: opts.Timeout, CheckRedirect: client.CheckRedirect})
 	return b, nil
 }
 
@@ -151,21 +152,21 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 		return nil, b.wrap("reading secrets", err)
 	}
 	defer resp.Body.Close()
-	if err := checkStatus(resp); err != nil {
+	if err := b.checkStatus(resp); err != nil {
 		return nil, b.wrap("reading secrets", err)
 	}
 	var result struct {
 		Data   map[string]json.RawMessage `json:"data"`
 		Errors []graphQLError             `json:"errors"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&result); err != nil {
+	if err := decodeStrict(resp.Body, &result); err != nil {
 		return nil, fmt.Errorf("graphql backend at %s: reading secrets: the response is not GraphQL JSON", b.host)
 	}
 	missing := map[string]bool{}
 	pathless := 0
 	for _, e := range result.Errors {
 		if !strings.Contains(e.Message, missingMessage) {
-			return nil, fmt.Errorf("graphql backend at %s: reading secrets: %s", b.host, e.summary())
+			return nil, fmt.Errorf("graphql backend at %s: reading secrets: %s", b.host, b.summary(e))
 		}
 		if alias := e.alias(); alias != "" {
 			missing[alias] = true
@@ -203,6 +204,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 		}
 		r := prefect.Resolution{Found: true, Source: prefect.SourceGraphQL}
 		r.Text, r.Null, r.Err = prefect.RenderBackendValue(raw, b.format)
+		b.nc.Redactor.Add(r.Text)
 		out[n] = r
 	}
 	return out, nil
@@ -222,14 +224,14 @@ func (e graphQLError) alias() string {
 	return s
 }
 
-// summary is a one-line account of a GraphQL error for messages.
-func (e graphQLError) summary() string {
-	msg := strings.Join(strings.Fields(e.Message), " ")
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	if code, ok := e.Extensions["code"].(string); ok && !strings.Contains(msg, code) {
-		msg = code + ": " + msg
+// summary is a one-line account of a GraphQL error for messages; every
+// field the server supplied is cleaned.
+func (b *Backend) summary(e graphQLError) string {
+	msg := b.nc.Clean(e.Message)
+	if code, ok := e.Extensions["code"].(string); ok {
+		if code = b.nc.Clean(code); !strings.Contains(msg, code) {
+			msg = code + ": " + msg
+		}
 	}
 	if strings.Contains(msg, "UNAUTHENTICATED") || strings.Contains(msg, "Malformed Authorization header") {
 		return "authentication failed (" + msg + "); check api-key"
@@ -247,14 +249,23 @@ func (b *Backend) wrap(what string, err error) error {
 		return fmt.Errorf("graphql backend at %s: %s: %w", b.host, what, netclient.UnwrapURL(err))
 	}
 	// The library's own errors carry the first GraphQL error message.
-	msg := strings.Join(strings.Fields(err.Error()), " ")
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	return fmt.Errorf("graphql backend at %s: %s: %s", b.host, what, msg)
+	return fmt.Errorf("graphql backend at %s: %s: %s", b.host, what, b.nc.Clean(err.Error()))
 }
 
-func checkStatus(resp *http.Response) error {
+// decodeStrict decodes one JSON document that must not be null and must
+// not be followed by anything.
+func decodeStrict(r io.Reader, v any) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
+		return errors.New("empty or null body")
+	}
+	return json.Unmarshal(body, v)
+}
+
+func (b *Backend) checkStatus(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
@@ -264,20 +275,23 @@ func checkStatus(resp *http.Response) error {
 		Errors []graphQLError `json:"errors"`
 	}
 	if json.Unmarshal(body, &parsed) == nil && len(parsed.Errors) > 0 {
-		detail = parsed.Errors[0].summary()
+		detail = b.summary(parsed.Errors[0])
 	}
 	return &netclient.StatusError{Host: resp.Request.URL.Host, Status: resp.StatusCode, Detail: detail}
 }
 
 // rejectUnsuccessful turns unsuccessful responses into *StatusError.
-type rejectUnsuccessful struct{ base http.RoundTripper }
+type rejectUnsuccessful struct {
+	b    *Backend
+	base http.RoundTripper
+}
 
 func (t rejectUnsuccessful) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkStatus(resp); err != nil {
+	if err := t.b.checkStatus(resp); err != nil {
 		resp.Body.Close()
 		return nil, err
 	}

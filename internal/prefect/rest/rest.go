@@ -66,10 +66,12 @@ func New(opts Options) (*Backend, error) {
 	}
 	var client *http.Client
 	if opts.AuthString != "" {
-		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.AuthString))
-		client = opts.Client.Authorized("", opts.Timeout, map[string]string{"Authorization": basic})
+		token := base64.StdEncoding.EncodeToString([]byte(opts.AuthString))
+		opts.Client.Redactor.Add(opts.AuthString, token)
+		client = opts.Client.Authorized(u, "", opts.Timeout, map[string]string{"Authorization": "Basic " + token})
 	} else {
-		client = opts.Client.Authorized(opts.APIKey, opts.Timeout, nil)
+		opts.Client.Redactor.Add(opts.APIKey)
+		client = opts.Client.Authorized(u, opts.APIKey, opts.Timeout, nil)
 	}
 	return &Backend{
 		base:   strings.TrimRight(opts.URL, "/"),
@@ -134,33 +136,65 @@ func (b *Backend) filter(ctx context.Context, names []string, includeSecrets boo
 		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && !aboutBlocks(resp)) {
+	if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && !b.aboutBlocks(resp)) {
 		return nil, errNoFilterRoute
 	}
-	if err := statusError(resp); err != nil {
+	if err := b.statusError(resp); err != nil {
 		return nil, err
 	}
 	var docs []blockDocument
-	if err := json.NewDecoder(resp.Body).Decode(&docs); err != nil {
+	if err := decodeStrict(resp.Body, &docs); err != nil {
 		return nil, errors.New("the response is not a list of block documents")
 	}
 	return docs, nil
 }
 
+// decodeStrict decodes one JSON document that must not be null and must
+// not be followed by anything: a body of "null" or with trailing data is a
+// broken answer, never an empty one.
+func decodeStrict(r io.Reader, v any) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
+		return errors.New("empty or null body")
+	}
+	return json.Unmarshal(body, v)
+}
+
+// MaxListed bounds a listing: past it, a server is either hostile or
+// holds more blocks than any wildcard should export.
+const MaxListed = 100000
+
 // Names lists every Secret block's name, a page of 200 at a time, without
 // their values.
 func (b *Backend) Names(ctx context.Context) ([]string, error) {
 	var names []string
+	seen := map[string]bool{}
 	for offset := 0; ; offset += PageSize {
 		docs, err := b.filter(ctx, nil, false, offset)
 		if err != nil {
 			return nil, b.wrap("listing secret blocks", err)
 		}
+		fresh := 0
 		for _, d := range docs {
-			names = append(names, d.Name)
+			if !seen[d.Name] {
+				seen[d.Name] = true
+				names = append(names, d.Name)
+				fresh++
+			}
 		}
 		if len(docs) < PageSize {
 			return names, nil
+		}
+		// A full page with nothing new means the server ignores offset:
+		// asking again would bring the same page forever.
+		if fresh == 0 {
+			return nil, b.wrap("listing secret blocks", errors.New("the server sent a page of names it had already sent; it does not page by offset"))
+		}
+		if len(names) > MaxListed {
+			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks", MaxListed))
 		}
 	}
 }
@@ -320,16 +354,16 @@ func (b *Backend) readOne(ctx context.Context, name string) (*blockDocument, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		if aboutBlocks(resp) {
+		if b.aboutBlocks(resp) {
 			return nil, nil // {"detail": "Block document not found"}
 		}
 		return nil, errors.New("HTTP 404 for the block route itself; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)")
 	}
-	if err := statusError(resp); err != nil {
+	if err := b.statusError(resp); err != nil {
 		return nil, err
 	}
 	var doc blockDocument
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+	if err := decodeStrict(resp.Body, &doc); err != nil {
 		return nil, errors.New("the response is not a block document")
 	}
 	if doc.Name == "" {
@@ -345,18 +379,19 @@ func (b *Backend) resolution(d blockDocument) prefect.Resolution {
 		return r
 	}
 	r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data.Value, b.format)
+	b.nc.Redactor.Add(r.Text)
 	return r
 }
 
 // aboutBlocks tells Prefect's "block document not found" from a route the
 // server does not have ({"detail": "Not Found"}), so that a wrong api-url
 // is never mistaken for missing secrets. It consumes the body.
-func aboutBlocks(resp *http.Response) bool {
+func (b *Backend) aboutBlocks(resp *http.Response) bool {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return strings.Contains(strings.ToLower(netclient.Detail(body, "detail")), "block")
+	return strings.Contains(strings.ToLower(b.nc.Detail(body, "detail")), "block")
 }
 
-func statusError(resp *http.Response) error {
+func (b *Backend) statusError(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
@@ -364,7 +399,7 @@ func statusError(resp *http.Response) error {
 	return &netclient.StatusError{
 		Host:   resp.Request.URL.Host,
 		Status: resp.StatusCode,
-		Detail: netclient.Detail(body, "detail", "exception_message"),
+		Detail: b.nc.Detail(body, "detail", "exception_message"),
 	}
 }
 
