@@ -189,3 +189,106 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("GITHUB_OUTPUT changed: %q", data)
 	}
 }
+
+// heavyLocalConfig writes a configuration near the largest accepted (16
+// MiB, 10,000 keys) and declares every secret in it.
+func heavyLocalConfig(t *testing.T, dir string) []string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("[context.secrets]\n")
+	names := make([]string, 0, 9000)
+	for i := 0; i < 9000; i++ {
+		name := fmt.Sprintf("K%04d", i)
+		names = append(names, name)
+		fmt.Fprintf(&b, "%s = \"%s-%d\"\n", name, strings.Repeat("x", 1700), i)
+	}
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"HOME=" + dir, "INPUT_CONFIG-FILE=" + cfg, "INPUT_SECRETS=" + strings.Join(names, ","), "INPUT_SUMMARY=false"}
+}
+
+// TestBinaryStopsOnSIGTERMDuringLocalWork signals the process while it
+// resolves a large local configuration: it exits 1 and writes nothing. The
+// signal comes at a quarter of the time an undisturbed run takes here.
+func TestBinaryStopsOnSIGTERMDuringLocalWork(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base := heavyLocalConfig(t, dir)
+	run := func(signalAfter time.Duration) (int, time.Duration, string, string) {
+		out, envFile := filepath.Join(dir, "output"), filepath.Join(dir, "env")
+		for _, f := range []string{out, envFile} {
+			if err := os.WriteFile(f, []byte("EARLIER=1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command(binary(t))
+		cmd.Env = append(base, "GITHUB_OUTPUT="+out, "GITHUB_ENV="+envFile)
+		var stdout strings.Builder
+		cmd.Stdout = &stdout
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if signalAfter > 0 {
+			time.Sleep(signalAfter)
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+		}
+		err := cmd.Wait()
+		took := time.Since(start)
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		data, _ := os.ReadFile(out)
+		return code, took, stdout.String(), string(data)
+	}
+	code, full, _, written := run(0)
+	if code != 0 || len(written) < 9000*1700 {
+		t.Fatalf("undisturbed run: exit %d, %d bytes of outputs", code, len(written))
+	}
+	code, _, stdout, written := run(full / 4)
+	if code != 1 {
+		t.Fatalf("exit %d after SIGTERM at %s of a %s run\n%.500s", code, full/4, full, stdout)
+	}
+	if !strings.Contains(stdout, "cancelled by a signal") {
+		t.Errorf("no cancellation reported:\n%.500s", stdout)
+	}
+	if written != "EARLIER=1\n" {
+		t.Errorf("GITHUB_OUTPUT changed: %d bytes", len(written))
+	}
+}
+
+// TestBinaryRollsBackByFileIdentity makes GITHUB_ENV a symlink to
+// GITHUB_OUTPUT and lets the write fail part way (a file-size limit): the
+// file is restored to exactly what it held, with no NUL bytes.
+func TestBinaryRollsBackByFileIdentity(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash for ulimit")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	if err := os.WriteFile(out, []byte("EARLIER=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(out, filepath.Join(dir, "env")); err != nil {
+		t.Fatal(err)
+	}
+	// 6 KiB: room for the outputs, not for the outputs and the variables.
+	cmd := exec.Command(bash, "-c", `ulimit -f 6 && exec "$0"`, binary(t))
+	cmd.Env = []string{"GITHUB_OUTPUT=" + out, "GITHUB_ENV=" + filepath.Join(dir, "env"), "INPUT_SECRETS=A", "INPUT_SUMMARY=false",
+		"PREFECT__CONTEXT__SECRETS__A=" + strings.Repeat("v", 4000)}
+	output, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v\n%.300s", err, output)
+	}
+	if !strings.Contains(string(output), "cannot write") {
+		t.Errorf("no write error reported:\n%.300s", output)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "EARLIER=1\n" {
+		t.Errorf("GITHUB_OUTPUT is %d bytes after the rollback, %d of them NUL", len(data), strings.Count(string(data), "\x00"))
+	}
+}

@@ -28,8 +28,9 @@ type Backend interface {
 	// Values resolves names; names the backend lacks are absent from the
 	// result. An error means the backend could not answer, never "missing".
 	Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error)
-	// Names lists every secret name the backend has.
-	Names(ctx context.Context) ([]string, error)
+	// Names lists the names that start with prefix; more than limit of
+	// them is an error.
+	Names(ctx context.Context, prefix string, limit int) ([]string, error)
 	// Exists says which names exist without asking for any value.
 	Exists(ctx context.Context, names []string) (map[string]bool, error)
 	// Requests is the number of HTTP requests made so far.
@@ -69,19 +70,22 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		secrets = append(secrets, s)
 		taken[strings.ToUpper(d.Export)] = s
 	}
-	var backendNames []string
-	listed := false
+	listed := map[string]bool{} // names a backend listing showed to exist
 	matched := 0
 	for _, d := range cfg.Secrets {
 		if !d.Wildcard {
 			continue
 		}
-		if backend != nil && !listed {
-			names, err := backend.Names(ctx)
+		var backendNames []string
+		if backend != nil {
+			names, err := backend.Names(ctx, d.Name, MaxWildcardMatches)
 			if err != nil {
 				return nil, err
 			}
-			backendNames, listed = names, true
+			for _, n := range names {
+				listed[n] = true
+			}
+			backendNames = names
 		}
 		matches := matchPrefix(d.Name, local.Names(), backendNames)
 		if len(matches) == 0 {
@@ -133,7 +137,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		sensitive(s.value)
 	}
 	if backend != nil && len(needBackend) > 0 {
-		if err := askBackend(ctx, cfg, backend, needBackend, backendNames, listed); err != nil {
+		if err := askBackend(ctx, cfg, backend, needBackend, listed); err != nil {
 			return nil, err
 		}
 	}
@@ -146,26 +150,25 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 }
 
 // askBackend resolves what local sources lack. In check-only mode it only
-// lists names, so no value leaves the backend.
-func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, names []string, listed bool) error {
+// asks which names exist (names a listing showed need no question), so no
+// value leaves the backend.
+func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, listed map[string]bool) error {
 	if cfg.CheckOnly {
-		have := map[string]bool{}
-		if listed {
-			for _, n := range names {
-				have[n] = true
-			}
-		} else {
-			asked := make([]string, 0, len(need))
-			for _, s := range need {
+		var asked []string
+		for _, s := range need {
+			if !listed[s.name] {
 				asked = append(asked, s.name)
 			}
+		}
+		have := map[string]bool{}
+		if len(asked) > 0 {
 			var err error
 			if have, err = backend.Exists(ctx, asked); err != nil {
 				return err
 			}
 		}
 		for _, s := range need {
-			if have[s.name] {
+			if listed[s.name] || have[s.name] {
 				s.status, s.source = statusFound, backend.Kind()
 			}
 		}

@@ -24,7 +24,10 @@ var ErrPseudo = errors.New("a kernel pseudo-file, not a real file")
 type TooLargeError struct{ Max int64 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("larger than %d MiB", e.Max>>20)
+	if e.Max >= 1<<20 && e.Max%(1<<20) == 0 {
+		return fmt.Sprintf("larger than %d MiB", e.Max>>20)
+	}
+	return fmt.Sprintf("larger than %d bytes", e.Max)
 }
 
 // Read reads a whole regular file of at most max bytes. Opening never

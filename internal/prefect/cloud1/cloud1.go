@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shurcooL/graphql"
@@ -46,6 +47,10 @@ type Backend struct {
 	nc     *netclient.Client
 	http   *http.Client
 	gql    *graphql.Client
+
+	mu     sync.Mutex
+	listed bool
+	names  []string // every secret name, once listed
 }
 
 // New returns a Backend. The API key travels in the http.Client, as an
@@ -74,8 +79,31 @@ func (b *Backend) Kind() string { return prefect.SourceGraphQL }
 // Requests implements the backend interface.
 func (b *Backend) Requests() int { return b.nc.Requests() }
 
-// Names lists every secret name with one secret_names query.
-func (b *Backend) Names(ctx context.Context) ([]string, error) {
+// Names lists the secret names that start with prefix. The API has no
+// filter, so the first call reads every name with one secret_names query
+// and later calls reuse it. More than limit matches is an error.
+func (b *Backend) Names(ctx context.Context, prefix string, limit int) ([]string, error) {
+	all, err := b.allNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range all {
+		if strings.HasPrefix(n, prefix) {
+			if names = append(names, n); len(names) > limit {
+				return nil, fmt.Errorf("graphql backend at %s: listing secret names: more than %d names start with %q", b.host, limit, prefix)
+			}
+		}
+	}
+	return names, nil
+}
+
+func (b *Backend) allNames(ctx context.Context) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.listed {
+		return b.names, nil
+	}
 	var q struct {
 		SecretNames []string `graphql:"secret_names"`
 	}
@@ -88,13 +116,14 @@ func (b *Backend) Names(ctx context.Context) ([]string, error) {
 			names = append(names, n)
 		}
 	}
+	b.names, b.listed = names, true
 	return names, nil
 }
 
 // Exists reports which names exist, from secret_names only: no value is
 // requested.
 func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, error) {
-	all, err := b.Names(ctx)
+	all, err := b.allNames(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -230,7 +230,8 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 		} `json:"block_types"`
 		BlockDocuments *struct {
 			Name *struct {
-				Any []string `json:"any_"`
+				Any  []string `json:"any_"`
+				Like *string  `json:"like_"`
 			} `json:"name"`
 		} `json:"block_documents"`
 		IncludeSecrets bool `json:"include_secrets"`
@@ -263,7 +264,7 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 	s.mu.Lock()
 	names := make([]string, 0, len(s.blocks))
 	for n := range s.blocks {
-		if req.BlockDocuments == nil || req.BlockDocuments.Name == nil || contains(req.BlockDocuments.Name.Any, n) {
+		if matchesName(req.BlockDocuments, n) {
 			names = append(names, n)
 		}
 	}
@@ -274,6 +275,26 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, docs)
+}
+
+// matchesName applies a block_documents.name filter as Prefect does:
+// any_ is exact, like_ a case-insensitive substring (SQL ILIKE %x%).
+func matchesName(f *struct {
+	Name *struct {
+		Any  []string `json:"any_"`
+		Like *string  `json:"like_"`
+	} `json:"name"`
+}, name string) bool {
+	if f == nil || f.Name == nil {
+		return true
+	}
+	if f.Name.Any != nil && !contains(f.Name.Any, name) {
+		return false
+	}
+	if f.Name.Like != nil && !strings.Contains(strings.ToLower(name), strings.ToLower(*f.Name.Like)) {
+		return false
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

@@ -99,28 +99,49 @@ type nameFilter struct {
 	Any []string `json:"any_"`
 }
 
+type nameOrLike struct {
+	Any  []string `json:"any_,omitempty"`
+	Like *string  `json:"like_,omitempty"`
+}
+
 type filterBody struct {
 	BlockTypes struct {
 		Slug nameFilter `json:"slug"`
 	} `json:"block_types"`
 	BlockDocuments *struct {
-		Name nameFilter `json:"name"`
+		Name nameOrLike `json:"name"`
 	} `json:"block_documents,omitempty"`
 	IncludeSecrets bool `json:"include_secrets"`
 	Limit          int  `json:"limit"`
 	Offset         int  `json:"offset"`
 }
 
+// filterQuery is one POST /block_documents/filter: by names, or a listing
+// of names holding like (all names when like is empty).
+type filterQuery struct {
+	names          []string
+	like           string
+	listing        bool
+	includeSecrets bool
+	offset         int
+}
+
 var errNoFilterRoute = errors.New("the server has no /block_documents/filter route")
 
 // filter runs one POST /block_documents/filter.
-func (b *Backend) filter(ctx context.Context, names []string, includeSecrets bool, offset int) ([]blockDocument, error) {
-	body := filterBody{IncludeSecrets: includeSecrets, Limit: PageSize, Offset: offset}
+func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, error) {
+	body := filterBody{IncludeSecrets: q.includeSecrets, Limit: PageSize, Offset: q.offset}
 	body.BlockTypes.Slug.Any = []string{"secret"}
-	if names != nil {
+	switch {
+	case !q.listing:
 		body.BlockDocuments = &struct {
-			Name nameFilter `json:"name"`
-		}{Name: nameFilter{Any: names}}
+			Name nameOrLike `json:"name"`
+		}{Name: nameOrLike{Any: q.names}}
+	case q.like != "":
+		like := q.like
+		body.BlockDocuments = &struct {
+			Name nameOrLike `json:"name"`
+		}{Name: nameOrLike{Like: &like}}
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
@@ -163,27 +184,40 @@ func decodeStrict(r io.Reader, v any) error {
 	return json.Unmarshal(body, v)
 }
 
-// MaxListed bounds a listing: past it, a server is either hostile or
-// holds more blocks than any wildcard should export.
-const MaxListed = 100000
+// MaxListed bounds the documents one listing reads, matching or not: past
+// it, a server is either hostile or holds more blocks than any wildcard
+// should go through.
+const MaxListed = 20000
 
-// Names lists every Secret block's name, a page of 200 at a time, without
-// their values.
-func (b *Backend) Names(ctx context.Context) ([]string, error) {
+// Names lists the Secret blocks whose names start with prefix, a page of
+// 200 at a time, without their values. The server narrows the listing
+// with like_ (a case-insensitive substring match); the exact prefix test
+// is made here. More than limit matches is an error.
+func (b *Backend) Names(ctx context.Context, prefix string, limit int) ([]string, error) {
 	var names []string
 	seen := map[string]bool{}
+	listed := 0
 	for offset := 0; ; offset += PageSize {
-		docs, err := b.filter(ctx, nil, false, offset)
+		docs, err := b.filter(ctx, filterQuery{like: prefix, listing: true, offset: offset})
 		if err != nil {
 			return nil, b.wrap("listing secret blocks", err)
 		}
+		if len(docs) > PageSize {
+			return nil, b.wrap("listing secret blocks", fmt.Errorf("the server sent %d documents for a page of %d", len(docs), PageSize))
+		}
 		fresh := 0
 		for _, d := range docs {
-			if !seen[d.Name] {
-				seen[d.Name] = true
-				names = append(names, d.Name)
-				fresh++
+			if seen[d.Name] {
+				continue
 			}
+			seen[d.Name] = true
+			fresh++
+			if strings.HasPrefix(d.Name, prefix) {
+				names = append(names, d.Name)
+			}
+		}
+		if len(names) > limit {
+			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d names start with %q", limit, prefix))
 		}
 		if len(docs) < PageSize {
 			return names, nil
@@ -193,8 +227,8 @@ func (b *Backend) Names(ctx context.Context) ([]string, error) {
 		if fresh == 0 {
 			return nil, b.wrap("listing secret blocks", errors.New("the server sent a page of names it had already sent; it does not page by offset"))
 		}
-		if len(names) > MaxListed {
-			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks", MaxListed))
+		if listed += len(docs); listed > MaxListed {
+			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks hold %q", MaxListed, prefix))
 		}
 	}
 }
@@ -211,24 +245,34 @@ func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, 
 	}
 	for start := 0; start < len(valid); start += PageSize {
 		chunk := valid[start:min(start+PageSize, len(valid))]
-		docs, err := b.filter(ctx, chunk, false, 0)
-		if errors.Is(err, errNoFilterRoute) {
-			all, err := b.Names(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, n := range all {
-				if _, asked := out[n]; asked {
-					out[n] = true
+		if !b.filterUnavailable() {
+			docs, err := b.filter(ctx, filterQuery{names: chunk})
+			if err == nil {
+				for _, d := range docs {
+					if _, asked := out[d.Name]; asked {
+						out[d.Name] = true
+					}
 				}
+				continue
 			}
-			return out, nil
+			if !errors.Is(err, errNoFilterRoute) {
+				return nil, b.wrap("checking secret blocks", err)
+			}
+			b.markNoFilter()
 		}
+		var mu sync.Mutex
+		err := forEach(ctx, chunk, func(ctx context.Context, name string) error {
+			doc, err := b.readOne(ctx, name, false)
+			if err != nil {
+				return b.wrap(fmt.Sprintf("checking secret block %q", name), err)
+			}
+			mu.Lock()
+			out[name] = doc != nil
+			mu.Unlock()
+			return nil
+		})
 		if err != nil {
-			return nil, b.wrap("checking secret blocks", err)
-		}
-		for _, d := range docs {
-			out[d.Name] = true
+			return nil, err
 		}
 	}
 	return out, nil
@@ -253,7 +297,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 	var mu sync.Mutex
 	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
 		if !b.filterUnavailable() {
-			docs, err := b.filter(ctx, chunk, true, 0)
+			docs, err := b.filter(ctx, filterQuery{names: chunk, includeSecrets: true})
 			if err == nil {
 				mu.Lock()
 				defer mu.Unlock()
@@ -265,9 +309,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 			if !errors.Is(err, errNoFilterRoute) {
 				return b.wrap("reading secret blocks", err)
 			}
-			b.mu.Lock()
-			b.noFilterPath = true
-			b.mu.Unlock()
+			b.markNoFilter()
 		}
 		part := map[string]prefect.Resolution{}
 		if err := b.readEach(ctx, chunk, part); err != nil {
@@ -319,6 +361,12 @@ func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) 
 	return first
 }
 
+func (b *Backend) markNoFilter() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.noFilterPath = true
+}
+
 func (b *Backend) filterUnavailable() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -329,7 +377,7 @@ func (b *Backend) filterUnavailable() bool {
 func (b *Backend) readEach(ctx context.Context, names []string, out map[string]prefect.Resolution) error {
 	var mu sync.Mutex
 	return forEach(ctx, names, func(ctx context.Context, name string) error {
-		doc, err := b.readOne(ctx, name)
+		doc, err := b.readOne(ctx, name, true)
 		if err != nil {
 			return b.wrap(fmt.Sprintf("reading secret block %q", name), err)
 		}
@@ -342,8 +390,11 @@ func (b *Backend) readEach(ctx context.Context, names []string, out map[string]p
 	})
 }
 
-func (b *Backend) readOne(ctx context.Context, name string) (*blockDocument, error) {
-	u := b.base + "/block_types/slug/secret/block_documents/name/" + url.PathEscape(name) + "?include_secrets=true"
+func (b *Backend) readOne(ctx context.Context, name string, includeSecrets bool) (*blockDocument, error) {
+	u := b.base + "/block_types/slug/secret/block_documents/name/" + url.PathEscape(name)
+	if includeSecrets {
+		u += "?include_secrets=true"
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
