@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"math"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/vectors"
 )
 
@@ -82,8 +84,12 @@ func TestBackendValueVectorsEndToEnd(t *testing.T) {
 			for i, c := range cases {
 				export := fmt.Sprintf("V_%03d", i)
 				got, ok := lookup(r.exported, export, false)
-				if !ok || got != c.Expect {
-					t.Errorf("%s: %s exported %q (%v), want %q", tt.name, c.RawJSON, got, ok, c.Expect)
+				want := c.Expect
+				if tt.name == "rest" {
+					want = prefect3Bare(c)
+				}
+				if !ok || got != want {
+					t.Errorf("%s: %s exported %q (%v), want %q", tt.name, c.RawJSON, got, ok, want)
 				}
 			}
 			if !strings.Contains(r.summary, "`"+tt.name+"`") {
@@ -251,6 +257,27 @@ func TestCheckOnlyNeverRequestsValues(t *testing.T) {
 	}
 }
 
+// prefect3Bare is a Prefect 1 vector's value as Prefect 3 prints it: the
+// same, but for a bare non-finite float, which Python prints as inf or nan
+// where json.dumps writes Infinity or NaN.
+func prefect3Bare(c vectors.BackendCase) string {
+	v, err := pyvalue.Loads(c.RawJSON)
+	if s, ok := v.(pyvalue.Str); err == nil && ok {
+		v, err = pyvalue.Loads(string(s))
+	}
+	if f, ok := v.(pyvalue.Float); err == nil && ok {
+		switch x := float64(f); {
+		case math.IsNaN(x):
+			return "nan"
+		case math.IsInf(x, 1):
+			return "inf"
+		case math.IsInf(x, -1):
+			return "-inf"
+		}
+	}
+	return c.Expect
+}
+
 func TestBackendWildcards(t *testing.T) {
 	t.Parallel()
 	g := newGraphQL(t, map[string]string{"AWS_KEY": `"k3y-value"`, "AWS_SECRET": `"s3cret-value"`, "OTHER": `"x"`, "LD_PRELOAD": `"/evil.so"`})
@@ -281,9 +308,10 @@ func TestBackendWildcards(t *testing.T) {
 	if got, _ := lookup(r.exported, "APP_449", false); got != "v449" {
 		t.Errorf("APP_449 = %q", got)
 	}
-	// 3 pages to list 451 names, then 3 requests for 450 values.
-	if got := s.Requests(); got != 6 {
-		t.Errorf("%d requests, want 6", got)
+	// One round of pages brings names and values together: 450 blocks
+	// hold "app-", in pages of 200, 200 and 50.
+	if got := s.Requests(); got != 3 {
+		t.Errorf("%d requests, want 3", got)
 	}
 }
 

@@ -28,9 +28,10 @@ type Backend interface {
 	// Values resolves names; names the backend lacks are absent from the
 	// result. An error means the backend could not answer, never "missing".
 	Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error)
-	// Names lists the names that start with prefix; more than limit of
-	// them is an error.
-	Names(ctx context.Context, prefix string, limit int) ([]string, error)
+	// List lists the names that start with prefix; more than limit of
+	// them is an error. With values it may resolve them in the same
+	// requests, and returns what it resolved.
+	List(ctx context.Context, prefix string, limit int, values bool) ([]string, map[string]prefect.Resolution, error)
 	// Exists says which names exist without asking for any value.
 	Exists(ctx context.Context, names []string) (map[string]bool, error)
 	// Requests is the number of HTTP requests made so far.
@@ -70,7 +71,8 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		secrets = append(secrets, s)
 		taken[strings.ToUpper(d.Export)] = s
 	}
-	listed := map[string]bool{} // names a backend listing showed to exist
+	listed := map[string]bool{}                   // names a backend listing showed to exist
+	prefetched := map[string]prefect.Resolution{} // values a listing brought along
 	matched := 0
 	for _, d := range cfg.Secrets {
 		if !d.Wildcard {
@@ -78,12 +80,15 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		}
 		var backendNames []string
 		if backend != nil {
-			names, err := backend.Names(ctx, d.Name, MaxWildcardMatches)
+			names, values, err := backend.List(ctx, d.Name, MaxWildcardMatches, !cfg.CheckOnly)
 			if err != nil {
 				return nil, err
 			}
 			for _, n := range names {
 				listed[n] = true
+			}
+			for n, r := range values {
+				prefetched[n] = r
 			}
 			backendNames = names
 		}
@@ -137,7 +142,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		sensitive(s.value)
 	}
 	if backend != nil && len(needBackend) > 0 {
-		if err := askBackend(ctx, cfg, backend, needBackend, listed); err != nil {
+		if err := askBackend(ctx, cfg, backend, needBackend, listed, prefetched); err != nil {
 			return nil, err
 		}
 	}
@@ -152,7 +157,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 // askBackend resolves what local sources lack. In check-only mode it only
 // asks which names exist (names a listing showed need no question), so no
 // value leaves the backend.
-func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, listed map[string]bool) error {
+func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need []*secret, listed map[string]bool, prefetched map[string]prefect.Resolution) error {
 	if cfg.CheckOnly {
 		var asked []string
 		for _, s := range need {
@@ -177,14 +182,20 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 	uniq := make([]string, 0, len(need))
 	seen := map[string]bool{}
 	for _, s := range need {
-		if !seen[s.name] {
+		if _, done := prefetched[s.name]; !done && !seen[s.name] {
 			seen[s.name] = true
 			uniq = append(uniq, s.name)
 		}
 	}
-	values, err := backend.Values(ctx, uniq)
-	if err != nil {
-		return err
+	values := prefetched
+	if len(uniq) > 0 {
+		asked, err := backend.Values(ctx, uniq)
+		if err != nil {
+			return err
+		}
+		for n, r := range asked {
+			values[n] = r
+		}
 	}
 	for _, s := range need {
 		if r, ok := values[s.name]; ok {

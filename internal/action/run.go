@@ -193,7 +193,8 @@ func (r *run) newBackend() (Backend, error) {
 	case config.BackendGraphQL:
 		return cloud1.New(cloud1.Options{URL: b.URL, APIKey: b.APIKey, TenantID: b.TenantID, Format: r.cfg.ValueFormat, Timeout: r.cfg.Timeout, Client: nc})
 	default:
-		return rest.New(rest.Options{URL: b.URL, APIKey: b.APIKey, AuthString: b.AuthString, Format: r.cfg.ValueFormat, Timeout: r.cfg.Timeout, Client: nc})
+		readAs := map[string]rest.ReadAs{"auto": rest.ReadAsWritten, "2": rest.ReadAsPrefect2, "3": rest.ReadAsPrefect3}[r.cfg.PrefectVersion]
+		return rest.New(rest.Options{URL: b.URL, APIKey: b.APIKey, AuthString: b.AuthString, Format: r.cfg.ValueFormat, ReadAs: readAs, Timeout: r.cfg.Timeout, Client: nc})
 	}
 }
 

@@ -79,6 +79,8 @@ type Config struct {
 	Backend       BackendConfig
 	Files         []*prefect.ConfigTOML
 	ValueFormat   prefect.ValueFormat
+	// PrefectVersion is "auto", "2" or "3": how Secret blocks are read.
+	PrefectVersion string
 	ExportEnv     bool
 	ExportOutputs bool
 	ParseJSON     bool
@@ -159,7 +161,7 @@ func Parse(src Sources) (*Config, error) {
 	}
 	format := &inputValue{}
 	fset.Var(format, "format", "output format")
-	if err := fset.Parse(src.Args); err != nil {
+	if err := fset.Parse(joinBooleanValues(src.Args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, ErrHelp
 		}
@@ -199,6 +201,12 @@ func Parse(src Sources) (*Config, error) {
 	default:
 		p.problem("value-format", "%q is not one of prefect, raw", get("value-format"))
 	}
+	switch v := get("prefect-version"); v {
+	case "auto", "2", "3":
+		c.PrefectVersion = v
+	default:
+		p.problem("prefect-version", "%q is not one of auto, 2, 3", v)
+	}
 	c.ExportEnv = p.boolean("export-env")
 	c.ExportOutputs = p.boolean("export-outputs")
 	c.ParseJSON = p.boolean("parse-json")
@@ -221,6 +229,9 @@ func Parse(src Sources) (*Config, error) {
 	}
 	c.RootCAs = p.certificates()
 	c.Backend = p.backend()
+	if c.PrefectVersion != "auto" && c.Backend.Kind != BackendREST && c.Backend.Kind != "" {
+		p.problem("prefect-version", "applies to the rest backend only")
+	}
 	c.Files = p.configFiles()
 	c.Runner = Runner{
 		OutputPath:  src.Env.Get("GITHUB_OUTPUT"),
@@ -260,6 +271,45 @@ func Parse(src Sources) (*Config, error) {
 		return nil, &UsageError{Problems: p.problems}
 	}
 	return c, nil
+}
+
+// joinBooleanValues lets a boolean flag take its value as the next
+// argument, as people type it (--check-only true): the flag package would
+// read "true" as a stray argument. Only the words boolean inputs accept
+// are joined, so --check-only followed by anything else is unchanged.
+func joinBooleanValues(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.HasPrefix(a, "-") && !strings.Contains(name, "=") && isBooleanInput(name) && i+1 < len(args) && isBooleanWord(args[i+1]) {
+			out = append(out, a+"="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func isBooleanInput(name string) bool {
+	for _, in := range Inputs {
+		if in.Name == name {
+			return in.boolean
+		}
+	}
+	return false
+}
+
+func isBooleanWord(s string) bool {
+	switch s {
+	case "true", "True", "TRUE", "false", "False", "FALSE":
+		return true
+	}
+	return false
 }
 
 type parser struct {

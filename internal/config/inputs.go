@@ -22,6 +22,7 @@ var Inputs = []Input{
 	{Name: "tenant-id", Description: "graphql only: tenant to read secrets from. Falls back to PREFECT__CLOUD__TENANT_ID."},
 	{Name: "local-secrets", Description: "TOML text with a [context.secrets] table, in the format of Prefect's config.toml."},
 	{Name: "config-file", Description: "Path of a Prefect user config TOML. Falls back to PREFECT__USER_CONFIG_PATH, then ~/.prefect/config.toml if it exists."},
+	{Name: "prefect-version", Default: "auto", Description: "rest only: read Secret blocks as the Prefect version that wrote them (auto, from each block's schema), or as Prefect 2 or 3 whatever wrote them."},
 	{Name: "value-format", Default: "prefect", Description: "prefect: values typed and rendered exactly as Prefect resolves them; raw: the stored text, untouched."},
 	{Name: "export-env", Default: "true", Description: "Write environment variables for later steps.", boolean: true},
 	{Name: "export-outputs", Default: "true", Description: "Write step outputs.", boolean: true},

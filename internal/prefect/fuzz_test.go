@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 )
@@ -66,9 +67,14 @@ func FuzzRenderBackendValue(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		for _, format := range []ValueFormat{FormatPrefect, FormatRaw} {
-			text, null, err := RenderBackendValue([]byte(raw), format)
-			if err == nil && null && text != "" {
-				t.Fatalf("null with text %q", text)
+			for _, gen := range []Generation{Prefect1, Prefect2, Prefect3} {
+				text, null, err := RenderBackendValue([]byte(raw), format, gen)
+				if err == nil && null && text != "" {
+					t.Fatalf("null with text %q", text)
+				}
+				if err == nil && !utf8.ValidString(text) {
+					t.Fatalf("invalid UTF-8 exported: %q", text)
+				}
 			}
 		}
 	})

@@ -526,7 +526,7 @@ func secretGet(v pyvalue.Value) (pyvalue.Value, error) {
 		return v, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("the value cannot be decoded: %w", err)
+		return nil, fmt.Errorf("the value cannot be exported: %w", err)
 	}
 	return out, nil
 }

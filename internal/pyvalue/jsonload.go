@@ -18,6 +18,11 @@ var ErrNotJSON = errors.New("not a JSON document")
 // RecursionError (which Secret.get does not catch) near this depth.
 const MaxJSONDepth = 990
 
+// ErrLoneSurrogate reports a document that Python decodes, but into a str
+// holding a lone UTF-16 surrogate ("\ud800"), which no UTF-8 text can
+// carry: such a value can never be exported.
+var ErrLoneSurrogate = errors.New("it decodes to text with a lone UTF-16 surrogate, which cannot be written as UTF-8")
+
 // ErrTooDeep reports a document nested deeper than MaxJSONDepth.
 var ErrTooDeep = fmt.Errorf("nested more than %d levels deep", MaxJSONDepth)
 
@@ -40,6 +45,9 @@ func Loads(s string) (Value, error) {
 	p.skipWS()
 	if p.i != len(p.s) {
 		return nil, p.fail("extra data")
+	}
+	if p.lone {
+		return nil, ErrLoneSurrogate
 	}
 	return v, nil
 }
@@ -141,8 +149,9 @@ func decodeUTF32(b string) (string, error) {
 }
 
 type jsonParser struct {
-	s string
-	i int
+	s    string
+	i    int
+	lone bool // a \u escape left a lone surrogate: valid JSON, not text
 }
 
 func (p *jsonParser) fail(what string) error {
@@ -308,17 +317,22 @@ func (p *jsonParser) str() (string, error) {
 					return "", err
 				}
 				if utf16.IsSurrogate(r) {
-					if r >= 0xdc00 || !hasPrefix(p.s[p.i:], `\u`) {
-						return "", p.fail("unpaired surrogate")
+					// Python pairs a high surrogate with a following low one
+					// and keeps any other surrogate as it is; the escape after
+					// an unpaired one is read again on its own.
+					paired := false
+					if r < 0xdc00 && hasPrefix(p.s[p.i:], `\u`) {
+						save := p.i
+						p.i += 2
+						if lo, err := p.hex4(); err == nil && lo >= 0xdc00 && lo <= 0xdfff {
+							r, paired = utf16.DecodeRune(r, lo), true
+						} else {
+							p.i = save
+						}
 					}
-					p.i += 2
-					lo, err := p.hex4()
-					if err != nil {
-						return "", err
-					}
-					r = utf16.DecodeRune(r, lo)
-					if r == utf8.RuneError {
-						return "", p.fail("unpaired surrogate")
+					if !paired {
+						p.lone = true
+						r = utf8.RuneError
 					}
 				}
 				out = utf8.AppendRune(out, r)

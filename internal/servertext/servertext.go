@@ -66,7 +66,9 @@ func (r *Redactor) Clean(s string) string {
 	}
 	s = strip(s)
 	if r != nil {
-		s = r.redact(s)
+		// A secret that is not valid UTF-8 can match part of a character;
+		// what is left of it is replaced like any invalid byte.
+		s = strings.ToValidUTF8(r.redact(s), "\uFFFD")
 	}
 	return cut(s, MaxLength)
 }

@@ -79,23 +79,25 @@ func (b *Backend) Kind() string { return prefect.SourceGraphQL }
 // Requests implements the backend interface.
 func (b *Backend) Requests() int { return b.nc.Requests() }
 
-// Names lists the secret names that start with prefix. The API has no
+// List lists the secret names that start with prefix. The API has no
 // filter, so the first call reads every name with one secret_names query
-// and later calls reuse it. More than limit matches is an error.
-func (b *Backend) Names(ctx context.Context, prefix string, limit int) ([]string, error) {
+// and later calls reuse it. It never returns values: secret_names has
+// none, and they come with one Values query. More than limit matches is
+// an error.
+func (b *Backend) List(ctx context.Context, prefix string, limit int, _ bool) ([]string, map[string]prefect.Resolution, error) {
 	all, err := b.allNames(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var names []string
 	for _, n := range all {
 		if strings.HasPrefix(n, prefix) {
 			if names = append(names, n); len(names) > limit {
-				return nil, fmt.Errorf("graphql backend at %s: listing secret names: more than %d names start with %q", b.host, limit, prefix)
+				return nil, nil, fmt.Errorf("graphql backend at %s: listing secret names: more than %d names start with %q", b.host, limit, prefix)
 			}
 		}
 	}
-	return names, nil
+	return names, nil, nil
 }
 
 func (b *Backend) allNames(ctx context.Context) ([]string, error) {
@@ -232,7 +234,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 			return nil, fmt.Errorf("graphql backend at %s: reading secret %q: the response has no value for it", b.host, n)
 		}
 		r := prefect.Resolution{Found: true, Source: prefect.SourceGraphQL}
-		r.Text, r.Null, r.Err = prefect.RenderBackendValue(raw, b.format)
+		r.Text, r.Null, r.Err = prefect.RenderBackendValue(raw, b.format, prefect.Prefect1)
 		b.nc.Redactor.Add(r.Text)
 		out[n] = r
 	}

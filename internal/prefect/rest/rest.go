@@ -40,20 +40,38 @@ type Options struct {
 	APIKey     string
 	AuthString string
 	Format     prefect.ValueFormat
-	Timeout    time.Duration
-	Client     *netclient.Client
+	// ReadAs says whose Secret.get values are read with; the zero value
+	// reads each block as the Prefect version that wrote it.
+	ReadAs  ReadAs
+	Timeout time.Duration
+	Client  *netclient.Client
 }
+
+// ReadAs chooses the Prefect generation whose Secret.get a block's value
+// is read with.
+type ReadAs int
+
+const (
+	// ReadAsWritten reads each block as the generation whose client
+	// registered its schema (block_schema.version): 2.x is Prefect 2.
+	ReadAsWritten ReadAs = iota
+	// ReadAsPrefect2 reads every block as Prefect 2 does.
+	ReadAsPrefect2
+	// ReadAsPrefect3 reads every block as Prefect 3 does.
+	ReadAsPrefect3
+)
 
 // Backend is a Prefect 2/3 API.
 type Backend struct {
 	base   string
 	host   string
 	format prefect.ValueFormat
+	readAs ReadAs
 	nc     *netclient.Client
 	http   *http.Client
 
-	mu           sync.Mutex
-	noFilterPath bool // the filter route answered 404 or 405
+	mu          sync.Mutex
+	filterState int // filterUnknown until the first filter request answers
 }
 
 // New returns a Backend. Like Prefect's own client, it sends the auth
@@ -77,6 +95,7 @@ func New(opts Options) (*Backend, error) {
 		base:   strings.TrimRight(opts.URL, "/"),
 		host:   u.Host,
 		format: opts.Format,
+		readAs: opts.ReadAs,
 		nc:     opts.Client,
 		http:   client,
 	}, nil
@@ -93,6 +112,23 @@ type blockDocument struct {
 	Data struct {
 		Value json.RawMessage `json:"value"`
 	} `json:"data"`
+	BlockSchema *struct {
+		Version string `json:"version"`
+	} `json:"block_schema"`
+}
+
+// generation is the Prefect generation a document is read as.
+func (b *Backend) generation(d blockDocument) prefect.Generation {
+	switch b.readAs {
+	case ReadAsPrefect2:
+		return prefect.Prefect2
+	case ReadAsPrefect3:
+		return prefect.Prefect3
+	}
+	if d.BlockSchema != nil && strings.HasPrefix(d.BlockSchema.Version, "2.") {
+		return prefect.Prefect2
+	}
+	return prefect.Prefect3
 }
 
 type nameFilter struct {
@@ -163,6 +199,22 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 	if err := b.statusError(resp); err != nil {
 		return nil, err
 	}
+	if !q.includeSecrets {
+		// Only names are read: Prefect 3.4 answers a non-empty object
+		// value in clear even without include_secrets, and such a value
+		// must never be kept, let alone printed or masked.
+		var named []struct {
+			Name string `json:"name"`
+		}
+		if err := decodeStrict(resp.Body, &named); err != nil {
+			return nil, errors.New("the response is not a list of block documents")
+		}
+		docs := make([]blockDocument, len(named))
+		for i, n := range named {
+			docs[i].Name = n.Name
+		}
+		return docs, nil
+	}
 	var docs []blockDocument
 	if err := decodeStrict(resp.Body, &docs); err != nil {
 		return nil, errors.New("the response is not a list of block documents")
@@ -189,21 +241,28 @@ func decodeStrict(r io.Reader, v any) error {
 // should go through.
 const MaxListed = 20000
 
-// Names lists the Secret blocks whose names start with prefix, a page of
-// 200 at a time, without their values. The server narrows the listing
-// with like_ (a case-insensitive substring match); the exact prefix test
-// is made here. More than limit matches is an error.
-func (b *Backend) Names(ctx context.Context, prefix string, limit int) ([]string, error) {
+// List lists the Secret blocks whose names start with prefix, a page of
+// 200 at a time. The server narrows the listing with like_ (a
+// case-insensitive substring match); the exact prefix test is made here.
+// With values the pages carry the values too (include_secrets), so that a
+// wildcard costs one round of pages; without, only names are read. More
+// than limit matches is an error.
+func (b *Backend) List(ctx context.Context, prefix string, limit int, values bool) ([]string, map[string]prefect.Resolution, error) {
 	var names []string
+	resolved := map[string]prefect.Resolution{}
 	seen := map[string]bool{}
 	listed := 0
 	for offset := 0; ; offset += PageSize {
-		docs, err := b.filter(ctx, filterQuery{like: prefix, listing: true, offset: offset})
-		if err != nil {
-			return nil, b.wrap("listing secret blocks", err)
+		docs, err := b.filter(ctx, filterQuery{like: prefix, listing: true, includeSecrets: values, offset: offset})
+		if errors.Is(err, errNoFilterRoute) {
+			return nil, nil, fmt.Errorf("rest backend at %s: listing secret blocks for %q needs POST /block_documents/filter, which the server does not answer; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)", b.host, prefix+"*")
 		}
+		if err != nil {
+			return nil, nil, b.wrap("listing secret blocks", err)
+		}
+		b.markFilter(true)
 		if len(docs) > PageSize {
-			return nil, b.wrap("listing secret blocks", fmt.Errorf("the server sent %d documents for a page of %d", len(docs), PageSize))
+			return nil, nil, b.wrap("listing secret blocks", fmt.Errorf("the server sent %d documents for a page of %d", len(docs), PageSize))
 		}
 		fresh := 0
 		for _, d := range docs {
@@ -212,120 +271,145 @@ func (b *Backend) Names(ctx context.Context, prefix string, limit int) ([]string
 			}
 			seen[d.Name] = true
 			fresh++
-			if strings.HasPrefix(d.Name, prefix) {
-				names = append(names, d.Name)
+			if !strings.HasPrefix(d.Name, prefix) {
+				continue
+			}
+			names = append(names, d.Name)
+			if values {
+				resolved[d.Name] = b.resolution(d)
 			}
 		}
 		if len(names) > limit {
-			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d names start with %q", limit, prefix))
+			return nil, nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d names start with %q", limit, prefix))
 		}
 		if len(docs) < PageSize {
-			return names, nil
+			return names, resolved, nil
 		}
 		// A full page with nothing new means the server ignores offset:
 		// asking again would bring the same page forever.
 		if fresh == 0 {
-			return nil, b.wrap("listing secret blocks", errors.New("the server sent a page of names it had already sent; it does not page by offset"))
+			return nil, nil, b.wrap("listing secret blocks", errors.New("the server sent a page of names it had already sent; it does not page by offset"))
 		}
 		if listed += len(docs); listed > MaxListed {
-			return nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks hold %q", MaxListed, prefix))
+			return nil, nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks hold %q", MaxListed, prefix))
 		}
 	}
 }
 
-// Exists reports which names exist, filtering by name without values.
+// Exists reports which names exist, without asking for any value: by the
+// filter route, or one GET without include_secrets per name where the
+// server lacks it.
 func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	var valid []string
 	for _, n := range names {
 		out[n] = false
-		if ValidName.MatchString(n) {
-			valid = append(valid, n)
-		}
 	}
-	for start := 0; start < len(valid); start += PageSize {
-		chunk := valid[start:min(start+PageSize, len(valid))]
-		if !b.filterUnavailable() {
-			docs, err := b.filter(ctx, filterQuery{names: chunk})
-			if err == nil {
-				for _, d := range docs {
-					if _, asked := out[d.Name]; asked {
-						out[d.Name] = true
-					}
-				}
-				continue
-			}
-			if !errors.Is(err, errNoFilterRoute) {
-				return nil, b.wrap("checking secret blocks", err)
-			}
-			b.markNoFilter()
-		}
-		var mu sync.Mutex
-		err := forEach(ctx, chunk, func(ctx context.Context, name string) error {
-			doc, err := b.readOne(ctx, name, false)
-			if err != nil {
-				return b.wrap(fmt.Sprintf("checking secret block %q", name), err)
-			}
-			mu.Lock()
-			out[name] = doc != nil
-			mu.Unlock()
-			return nil
-		})
+	err := b.byChunks(ctx, validNames(names), func(ctx context.Context, chunk []string) error {
+		docs, err := b.filter(ctx, filterQuery{names: chunk})
 		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// Values resolves names with one filter request per 200 names, pages in
-// parallel (at most Concurrency at a time), or with one request per name
-// where the filter route is unavailable. Names that cannot be block names
-// are missing without asking.
-func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
-	var valid []string
-	for _, n := range names {
-		if ValidName.MatchString(n) {
-			valid = append(valid, n)
-		}
-	}
-	var chunks [][]string
-	for start := 0; start < len(valid); start += PageSize {
-		chunks = append(chunks, valid[start:min(start+PageSize, len(valid))])
-	}
-	out := map[string]prefect.Resolution{}
-	var mu sync.Mutex
-	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
-		if !b.filterUnavailable() {
-			docs, err := b.filter(ctx, filterQuery{names: chunk, includeSecrets: true})
-			if err == nil {
-				mu.Lock()
-				defer mu.Unlock()
-				for _, d := range docs {
-					out[d.Name] = b.resolution(d)
-				}
-				return nil
-			}
-			if !errors.Is(err, errNoFilterRoute) {
-				return b.wrap("reading secret blocks", err)
-			}
-			b.markNoFilter()
-		}
-		part := map[string]prefect.Resolution{}
-		if err := b.readEach(ctx, chunk, part); err != nil {
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		for k, v := range part {
-			out[k] = v
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, d := range docs {
+			if _, asked := out[d.Name]; asked {
+				out[d.Name] = true
+			}
 		}
 		return nil
-	})
+	}, func(ctx context.Context, name string) error {
+		doc, err := b.readOne(ctx, name, false)
+		if err != nil {
+			return b.wrap(fmt.Sprintf("checking secret block %q", name), err)
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		out[name] = doc != nil
+		return nil
+	}, "checking secret blocks")
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Values resolves names with one filter request per 200 names, or with one
+// request per name where the filter route is unavailable. Names that
+// cannot be block names are missing without asking.
+func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
+	out := map[string]prefect.Resolution{}
+	err := b.byChunks(ctx, validNames(names), func(ctx context.Context, chunk []string) error {
+		docs, err := b.filter(ctx, filterQuery{names: chunk, includeSecrets: true})
+		if err != nil {
+			return err
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, d := range docs {
+			out[d.Name] = b.resolution(d)
+		}
+		return nil
+	}, func(ctx context.Context, name string) error {
+		doc, err := b.readOne(ctx, name, true)
+		if err != nil {
+			return b.wrap(fmt.Sprintf("reading secret block %q", name), err)
+		}
+		if doc != nil {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			out[name] = b.resolution(*doc)
+		}
+		return nil
+	}, "reading secret blocks")
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func validNames(names []string) []string {
+	var valid []string
+	for _, n := range names {
+		if ValidName.MatchString(n) {
+			valid = append(valid, n)
+		}
+	}
+	return valid
+}
+
+// byChunks runs page on every 200 names, pages in parallel (at most
+// Concurrency at a time), or one on every name where the filter route is
+// unavailable. Until a run knows whether the server has the route, the
+// first page goes alone: it is the probe, and only one is ever sent.
+func (b *Backend) byChunks(ctx context.Context, names []string, page func(context.Context, []string) error, one func(context.Context, string) error, what string) error {
+	var chunks [][]string
+	for start := 0; start < len(names); start += PageSize {
+		chunks = append(chunks, names[start:min(start+PageSize, len(names))])
+	}
+	if len(chunks) == 0 {
+		return nil
+	}
+	if b.filterKnown() == filterUnknown {
+		err := page(ctx, chunks[0])
+		switch {
+		case errors.Is(err, errNoFilterRoute):
+			b.markFilter(false)
+		case err != nil:
+			return b.wrap(what, err)
+		default:
+			b.markFilter(true)
+			chunks = chunks[1:]
+		}
+	}
+	if b.filterKnown() == filterAbsent {
+		return forEach(ctx, names, one)
+	}
+	return forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
+		if err := page(ctx, chunk); err != nil {
+			return b.wrap(what, err)
+		}
+		return nil
+	})
 }
 
 // forEach runs fn on every item, at most Concurrency at a time, and
@@ -361,33 +445,26 @@ func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) 
 	return first
 }
 
-func (b *Backend) markNoFilter() {
+// What a run knows of the filter route.
+const (
+	filterUnknown = iota
+	filterPresent
+	filterAbsent
+)
+
+func (b *Backend) markFilter(present bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.noFilterPath = true
+	b.filterState = filterAbsent
+	if present {
+		b.filterState = filterPresent
+	}
 }
 
-func (b *Backend) filterUnavailable() bool {
+func (b *Backend) filterKnown() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.noFilterPath
-}
-
-// readEach reads blocks one by one, a few at a time; 404 means missing.
-func (b *Backend) readEach(ctx context.Context, names []string, out map[string]prefect.Resolution) error {
-	var mu sync.Mutex
-	return forEach(ctx, names, func(ctx context.Context, name string) error {
-		doc, err := b.readOne(ctx, name, true)
-		if err != nil {
-			return b.wrap(fmt.Sprintf("reading secret block %q", name), err)
-		}
-		if doc != nil {
-			mu.Lock()
-			out[name] = b.resolution(*doc)
-			mu.Unlock()
-		}
-		return nil
-	})
+	return b.filterState
 }
 
 func (b *Backend) readOne(ctx context.Context, name string, includeSecrets bool) (*blockDocument, error) {
@@ -429,7 +506,7 @@ func (b *Backend) resolution(d blockDocument) prefect.Resolution {
 		r.Err = errors.New("the Secret block has no value")
 		return r
 	}
-	r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data.Value, b.format)
+	r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data.Value, b.format, b.generation(d))
 	b.nc.Redactor.Add(r.Text)
 	return r
 }
