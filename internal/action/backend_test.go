@@ -2,9 +2,9 @@ package action
 
 import (
 	"context"
-	"math"
 	"encoding/pem"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"

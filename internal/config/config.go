@@ -75,22 +75,22 @@ const (
 // Config is the validated configuration of one run. Nothing changes it
 // after Parse.
 type Config struct {
-	Secrets       []Declaration
-	Backend       BackendConfig
-	Files         []*prefect.ConfigTOML
-	ValueFormat   prefect.ValueFormat
+	Secrets     []Declaration
+	Backend     BackendConfig
+	Files       []*prefect.ConfigTOML
+	ValueFormat prefect.ValueFormat
 	// PrefectVersion is "auto", "2" or "3": how Secret blocks are read.
 	PrefectVersion string
-	ExportEnv     bool
-	ExportOutputs bool
-	ParseJSON     bool
-	CheckOnly     bool
-	Summary       bool
-	OnMissing     Policy
-	OnEmpty       Policy
-	MaskMinLength int
-	Timeout       time.Duration
-	Retries       int
+	ExportEnv      bool
+	ExportOutputs  bool
+	ParseJSON      bool
+	CheckOnly      bool
+	Summary        bool
+	OnMissing      Policy
+	OnEmpty        Policy
+	MaskMinLength  int
+	Timeout        time.Duration
+	Retries        int
 	// RootCAs are the system roots plus ca-certificate; nil means the
 	// system roots alone.
 	RootCAs *x509.CertPool
