@@ -35,6 +35,7 @@ type faults struct {
 	permanent *Fault
 	latency   time.Duration
 	requests  int
+	log       []string
 	problems  []string
 }
 
@@ -66,6 +67,13 @@ func (f *faults) Requests() int {
 	return f.requests
 }
 
+// Log returns every request received, as "METHOD /path?query", in order.
+func (f *faults) Log() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.log...)
+}
+
 // Problems returns every request the fake found invalid: a real server
 // would have refused it.
 func (f *faults) Problems() []string {
@@ -81,10 +89,11 @@ func (f *faults) problem(s string) {
 }
 
 // next counts a request and returns its fault, if any.
-func (f *faults) next() (*Fault, time.Duration) {
+func (f *faults) next(r *http.Request) (*Fault, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests++
+	f.log = append(f.log, r.Method+" "+r.URL.RequestURI())
 	if len(f.queue) > 0 {
 		fault := f.queue[0]
 		f.queue = f.queue[1:]

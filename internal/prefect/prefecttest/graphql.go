@@ -110,7 +110,7 @@ func (g *GraphQL) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	fault, latency := g.next()
+	fault, latency := g.next(r)
 	if apply(w, r, fault, latency) {
 		return
 	}

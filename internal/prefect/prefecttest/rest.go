@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +16,19 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/klauspost/compress/gzhttp"
 )
 
-// REST is a fake Prefect 2/3 API serving Secret blocks.
+// REST is a fake Prefect 2/3 API serving block documents as Prefect
+// 3.4.25 (or, with Version 2.x, 2.20.25) serves them: full documents with
+// their schema, Prefect's error bodies, its obfuscation of secret fields
+// without include_secrets, and gzip when the client accepts it.
 type REST struct {
 	*httptest.Server
 	faults
@@ -37,20 +43,39 @@ type REST struct {
 	// NoFilterRoute makes POST /block_documents/filter unknown, as behind
 	// a proxy that only lets single reads through.
 	NoFilterRoute bool
+	// Version is the server's Prefect version, and the version of the
+	// schemas its blocks were registered with: 3.4.25 unless set.
+	Version string
 
 	mu      sync.Mutex
-	blocks  map[string]json.RawMessage
+	blocks  []*Block
 	router  routers.Router
 	queries []string
+}
+
+// Block is one block document the fake holds.
+type Block struct {
+	Slug string // block type slug: secret, aws-credentials, …
+	Name string
+	// Data is the document's data, a JSON object; nested blocks are
+	// inlined, as the server hydrates them.
+	Data json.RawMessage
+	// SecretFields are the schema's secret_fields: paths such as
+	// "aws_secret_access_key", or "service_account_info.*" for a dict.
+	SecretFields []string
+	// Version is block_schema.version; the server's own when empty.
+	Version string
+	// Updated is the document's last update; a fixed date when zero.
+	Updated time.Time
 }
 
 // NewREST starts a fake holding Secret blocks: name to the JSON text of
 // data.value. When the Prefect OpenAPI schema is found at openAPIPath,
 // every request is validated against it. Close it when done.
 func NewREST(blocks map[string]string, openAPIPath string) (*REST, error) {
-	s := &REST{BasePath: "/api", blocks: map[string]json.RawMessage{}}
+	s := &REST{BasePath: "/api"}
 	for k, v := range blocks {
-		s.blocks[k] = json.RawMessage(v)
+		s.AddSecret(k, v)
 	}
 	if openAPIPath != "" {
 		router, err := loadRouter(openAPIPath)
@@ -59,8 +84,52 @@ func NewREST(blocks map[string]string, openAPIPath string) (*REST, error) {
 		}
 		s.router = router
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	// Prefect's server compresses responses of 500 bytes or more
+	// (Starlette's GZipMiddleware) for clients that accept gzip.
+	gz, err := gzhttp.NewWrapper(gzhttp.MinSize(500))
+	if err != nil {
+		return nil, err
+	}
+	s.Server = httptest.NewServer(gz(http.HandlerFunc(s.serve)))
 	return s, nil
+}
+
+// AddSecret stores a Secret block whose data.value is the JSON text value.
+func (s *REST) AddSecret(name, value string) {
+	s.AddBlock(Block{Slug: "secret", Name: name, Data: json.RawMessage(`{"value":` + value + `}`), SecretFields: []string{"value"}})
+}
+
+// AddBlock stores a block document, replacing one of the same type and
+// name.
+func (s *REST) AddBlock(b Block) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, old := range s.blocks {
+		if old.Slug == b.Slug && old.Name == b.Name {
+			s.blocks[i] = &b
+			return
+		}
+	}
+	s.blocks = append(s.blocks, &b)
+}
+
+func (s *REST) version(b *Block) string {
+	switch {
+	case b.Version != "":
+		return b.Version
+	case s.Version != "":
+		return s.Version
+	}
+	return "3.4.25"
+}
+
+func (s *REST) find(slug, name string) *Block {
+	for _, b := range s.blocks {
+		if b.Slug == slug && b.Name == name {
+			return b
+		}
+	}
+	return nil
 }
 
 var (
@@ -92,14 +161,18 @@ func loadRouter(path string) (routers.Router, error) {
 // SharedOpenAPIPath returns the Prefect OpenAPI schema beside the project
 // (../shared/reference/prefect-openapi.json from the module root), or ""
 // when it is not there.
-func SharedOpenAPIPath() string {
+func SharedOpenAPIPath() string { return SharedPath("reference", "prefect-openapi.json") }
+
+// SharedPath returns a file of ../shared beside the module root, or ""
+// when it is not there (users' checkouts have no shared folder).
+func SharedPath(parts ...string) string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "..", "shared", "reference", "prefect-openapi.json")
+			p := filepath.Join(append([]string{dir, "..", "shared"}, parts...)...)
 			if _, err := os.Stat(p); err == nil {
 				return p
 			}
@@ -137,7 +210,7 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	fault, latency := s.next()
+	fault, latency := s.next(r)
 	if apply(w, r, fault, latency) {
 		return
 	}
@@ -171,23 +244,65 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.filter(w, body)
-	case strings.HasPrefix(rest, "/block_types/slug/secret/block_documents/name/") && r.Method == http.MethodGet:
-		name, err := url.PathUnescape(strings.TrimPrefix(rest, "/block_types/slug/secret/block_documents/name/"))
-		if err != nil {
+	case rest == "/block_documents/" && r.Method == http.MethodPost:
+		s.create(w, body)
+	case strings.HasPrefix(rest, "/block_types/slug/") && r.Method == http.MethodGet:
+		slug, name, ok := blockPath(rest)
+		if !ok {
 			detail(w, http.StatusNotFound, "detail", "Not Found")
 			return
 		}
 		s.mu.Lock()
-		v, ok := s.blocks[name]
+		b := s.find(slug, name)
+		var doc map[string]any
+		if b != nil {
+			doc = s.document(b, r.URL.Query().Get("include_secrets") == "true")
+		}
 		s.mu.Unlock()
-		if !ok {
+		if b == nil {
+			// The same answer for a missing block and for a block type
+			// that does not exist.
 			detail(w, http.StatusNotFound, "detail", "Block document not found")
 			return
 		}
-		writeJSON(w, http.StatusOK, blockDoc(name, v, r.URL.Query().Get("include_secrets") == "true"))
+		writeJSON(w, http.StatusOK, doc)
 	default:
 		detail(w, http.StatusNotFound, "detail", "Not Found")
 	}
+}
+
+// blockPath splits /block_types/slug/<slug>/block_documents/name/<name>.
+func blockPath(rest string) (slug, name string, ok bool) {
+	tail := strings.TrimPrefix(rest, "/block_types/slug/")
+	slug, after, ok := strings.Cut(tail, "/block_documents/name/")
+	if !ok || slug == "" || strings.Contains(slug, "/") {
+		return "", "", false
+	}
+	slug, err1 := url.PathUnescape(slug)
+	name, err2 := url.PathUnescape(after)
+	if err1 != nil || err2 != nil || name == "" {
+		return "", "", false
+	}
+	return slug, name, true
+}
+
+// create is POST /block_documents/ for a Secret, as Prefect 2.20's client
+// sends it (an empty secret arrives as null).
+func (s *REST) create(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Name string          `json:"name"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Name == "" {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
+		return
+	}
+	b := Block{Slug: "secret", Name: req.Name, Data: req.Data, SecretFields: []string{"value"}}
+	s.AddBlock(b)
+	s.mu.Lock()
+	doc := s.document(s.find("secret", req.Name), false)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, doc)
 }
 
 func (s *REST) authorized(r *http.Request) bool {
@@ -228,15 +343,10 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 				Any []string `json:"any_"`
 			} `json:"slug"`
 		} `json:"block_types"`
-		BlockDocuments *struct {
-			Name *struct {
-				Any  []string `json:"any_"`
-				Like *string  `json:"like_"`
-			} `json:"name"`
-		} `json:"block_documents"`
-		IncludeSecrets bool `json:"include_secrets"`
-		Limit          *int `json:"limit"`
-		Offset         int  `json:"offset"`
+		BlockDocuments *nameFilter `json:"block_documents"`
+		IncludeSecrets bool        `json:"include_secrets"`
+		Limit          *int        `json:"limit"`
+		Offset         int         `json:"offset"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
@@ -249,42 +359,50 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 	if req.Limit != nil {
 		limit = *req.Limit
 	}
-	if limit > 200 || limit < 0 || req.Offset < 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"exception_message": "Invalid request received.",
-			"exception_detail":  []map[string]any{{"loc": []string{"body", "limit"}, "msg": "ensure this value is less than or equal to 200"}},
-		})
+	if limit > 200 {
+		detail(w, http.StatusUnprocessableEntity, "detail", "Invalid limit: must be less than or equal to 200.")
 		return
 	}
-	secretType := req.BlockTypes != nil && req.BlockTypes.Slug != nil && contains(req.BlockTypes.Slug.Any, "secret")
-	if !secretType {
-		writeJSON(w, http.StatusOK, []any{})
+	if limit < 0 || req.Offset < 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
 		return
+	}
+	var slugs []string
+	if req.BlockTypes != nil && req.BlockTypes.Slug != nil {
+		slugs = req.BlockTypes.Slug.Any
 	}
 	s.mu.Lock()
-	names := make([]string, 0, len(s.blocks))
-	for n := range s.blocks {
-		if matchesName(req.BlockDocuments, n) {
-			names = append(names, n)
+	var matched []*Block
+	for _, b := range s.blocks {
+		if (slugs == nil || contains(slugs, b.Slug)) && matchesName(req.BlockDocuments, b.Name) {
+			matched = append(matched, b)
 		}
 	}
-	sort.Strings(names) // NAME_ASC, Prefect's default sort
+	// NAME_ASC, Prefect's default sort.
+	sort.Slice(matched, func(i, j int) bool {
+		if matched[i].Name != matched[j].Name {
+			return matched[i].Name < matched[j].Name
+		}
+		return matched[i].Slug < matched[j].Slug
+	})
 	docs := []any{}
-	for i := req.Offset; i < len(names) && len(docs) < limit; i++ {
-		docs = append(docs, blockDoc(names[i], s.blocks[names[i]], req.IncludeSecrets))
+	for i := req.Offset; i < len(matched) && len(docs) < limit; i++ {
+		docs = append(docs, s.document(matched[i], req.IncludeSecrets))
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, docs)
 }
 
-// matchesName applies a block_documents.name filter as Prefect does:
-// any_ is exact, like_ a case-insensitive substring (SQL ILIKE %x%).
-func matchesName(f *struct {
+type nameFilter struct {
 	Name *struct {
 		Any  []string `json:"any_"`
 		Like *string  `json:"like_"`
 	} `json:"name"`
-}, name string) bool {
+}
+
+// matchesName applies a block_documents.name filter as Prefect does:
+// any_ is exact, like_ a case-insensitive substring (SQL ILIKE %x%).
+func matchesName(f *nameFilter, name string) bool {
 	if f == nil || f.Name == nil {
 		return true
 	}
@@ -306,23 +424,112 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// blockDoc is a BlockDocument as Prefect serves it. Without
-// include_secrets the value is obfuscated, as Prefect does.
-func blockDoc(name string, value json.RawMessage, includeSecrets bool) map[string]any {
-	if !includeSecrets {
-		value = json.RawMessage(`"********"`)
+// document is a BlockDocument as Prefect serves it, with its schema and
+// type. Without include_secrets the secret fields are obfuscated the way
+// the server's version does it.
+func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
+	version := s.version(b)
+	// The stored text is served as it is, keeping key order and number
+	// spelling; only an obfuscated copy is decoded and written anew.
+	var data any = b.Data
+	if !includeSecrets && len(b.SecretFields) > 0 {
+		var decoded any
+		dec := json.NewDecoder(bytes.NewReader(b.Data))
+		dec.UseNumber()
+		if err := dec.Decode(&decoded); err != nil {
+			decoded = map[string]any{}
+		}
+		for _, path := range b.SecretFields {
+			decoded = obfuscate(decoded, strings.Split(path, "."), strings.HasPrefix(version, "2."))
+		}
+		data = decoded
+	}
+	updated := b.Updated
+	if updated.IsZero() {
+		updated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	typeID := uuidFor("type", b.Slug)
+	schemaID := uuidFor("schema", b.Slug+version)
+	blockType := map[string]any{
+		"id": typeID, "created": "2025-11-01T00:00:00Z", "updated": "2025-11-01T00:00:00Z",
+		"name": typeName(b.Slug), "slug": b.Slug, "logo_url": nil, "documentation_url": nil,
+		"description": "A block of type " + b.Slug + ".", "code_example": nil, "is_protected": b.Slug == "secret",
+	}
+	secretFields := b.SecretFields
+	if secretFields == nil {
+		secretFields = []string{}
 	}
 	return map[string]any{
-		"id":                        "7c4b9d6e-0000-4000-8000-" + fmt.Sprintf("%012x", len(name)),
-		"created":                   "2026-01-01T00:00:00.000000Z",
-		"updated":                   "2026-01-01T00:00:00.000000Z",
-		"name":                      name,
-		"data":                      map[string]any{"value": value},
-		"block_schema_id":           "5a3e6f00-0000-4000-8000-000000000001",
-		"block_type_id":             "5a3e6f00-0000-4000-8000-000000000002",
-		"block_type_name":           "Secret",
-		"block_type":                map[string]any{"id": "5a3e6f00-0000-4000-8000-000000000002", "name": "Secret", "slug": "secret"},
+		"id":              uuidFor("document", b.Slug+"/"+b.Name),
+		"created":         "2026-01-01T00:00:00Z",
+		"updated":         updated.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		"name":            b.Name,
+		"data":            data,
+		"block_schema_id": schemaID,
+		"block_schema": map[string]any{
+			"id": schemaID, "created": "2025-11-01T00:00:00Z", "updated": "2025-11-01T00:00:00Z",
+			"checksum": "sha256:" + fmt.Sprintf("%064x", len(b.Slug)+len(version)),
+			"fields": map[string]any{
+				"title": typeName(b.Slug), "type": "object", "properties": map[string]any{},
+				"block_type_slug": b.Slug, "secret_fields": secretFields, "block_schema_references": map[string]any{},
+			},
+			"block_type_id": typeID, "block_type": blockType, "capabilities": []string{}, "version": version,
+		},
+		"block_type_id":             typeID,
+		"block_type_name":           typeName(b.Slug),
+		"block_type":                blockType,
 		"block_document_references": map[string]any{},
 		"is_anonymous":              false,
 	}
+}
+
+// obfuscate hides the value at path as Prefect does without
+// include_secrets: "********" for it (each entry of a dict for a trailing
+// "*"), null kept. Prefect 3.4 leaves a non-empty dict value in clear;
+// Prefect 2 hides every value.
+func obfuscate(v any, path []string, prefect2 bool) any {
+	if len(path) == 0 {
+		switch x := v.(type) {
+		case nil:
+			return nil
+		case map[string]any:
+			if len(x) > 0 && !prefect2 {
+				return x
+			}
+		}
+		return "********"
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	if path[0] == "*" {
+		for k, child := range m {
+			m[k] = obfuscate(child, path[1:], prefect2)
+		}
+		return m
+	}
+	if child, ok := m[path[0]]; ok {
+		m[path[0]] = obfuscate(child, path[1:], prefect2)
+	}
+	return m
+}
+
+// typeName turns a slug into the block type's display name.
+func typeName(slug string) string {
+	parts := strings.Split(slug, "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// uuidFor makes a stable UUID-shaped id from a kind and a key.
+func uuidFor(kind, key string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(kind + "\x00" + key))
+	x := h.Sum64()
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(x>>32), uint16(x>>16), uint16(x)&0xfff, uint16(x>>4)&0xfff, x&0xffffffffffff)
 }
