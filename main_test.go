@@ -78,7 +78,8 @@ func TestBinaryInRunner(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	if !strings.HasPrefix(stdout, "::add-mask::bin-s3cr3t%0Aline2\n::add-mask::bin-s3cr3t\n::add-mask::line2\n") {
+	// Longest first: the JSON-escaped form, the whole value, its lines.
+	if !strings.HasPrefix(stdout, "::add-mask::bin-s3cr3t\\nline2\n::add-mask::bin-s3cr3t%0Aline2\n::add-mask::bin-s3cr3t\n::add-mask::line2\n") {
 		t.Errorf("masks do not come first:\n%s", stdout)
 	}
 	data, _ := os.ReadFile(envFile)

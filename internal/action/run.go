@@ -104,12 +104,13 @@ func cancelReason(err error) string {
 
 func (r *run) execute(ctx context.Context) int {
 	cfg := r.cfg
+	masker := export.NewMasker(r.ui.mask)
+	r.ui.flush = masker.Flush
+	masker.MaskValue(cfg.Backend.APIKey, 1<<30)
+	masker.MaskValue(cfg.Backend.AuthString, 1<<30)
 	if cfg.Format != config.FormatNone && cfg.Runner.Active {
 		r.ui.warnf("--format prints values to standard output, where the runner does not mask them; in a workflow, use the action itself")
 	}
-	masker := export.NewMasker(r.ui.mask)
-	masker.MaskValue(cfg.Backend.APIKey, 1<<30)
-	masker.MaskValue(cfg.Backend.AuthString, 1<<30)
 
 	// Local work is bounded by signals, not by the backend timeout.
 	local, err := prefect.LoadLocal(ctx, prefect.LocalOptions{
@@ -144,8 +145,10 @@ func (r *run) execute(ctx context.Context) int {
 			masker.MaskValue(e.Value, cfg.MaskMinLength)
 		}
 	}
+	masker.Flush()
 	r.logSecrets(secrets)
 	failed := r.judge(secrets)
+	problems = append(problems, r.runnerLimits(secrets, exports)...)
 	for _, p := range problems {
 		r.ui.errorf("%s", p)
 		failed = true
@@ -244,6 +247,39 @@ func (r *run) exports(secrets []*secret) ([]exportEntry, []string) {
 		}
 	}
 	return out, problems
+}
+
+// MaxEnvString is Linux's bound on one environment string ("NAME=value"
+// and its NUL, MAX_ARG_STRLEN): a longer variable makes every later step
+// fail to start with "argument list too long".
+const MaxEnvString = 128 << 10
+
+// runnerLimits finds exports the runner cannot carry, as problems that fail
+// the step before anything is written, and warns where an act-based runner
+// will change a value's bytes.
+func (r *run) runnerLimits(secrets []*secret, exports []exportEntry) []string {
+	cfg := r.cfg
+	if !cfg.Runner.Active || cfg.CheckOnly || cfg.Format != config.FormatNone {
+		return nil
+	}
+	owner := map[string]string{}
+	for _, s := range secrets {
+		owner[s.export] = s.label()
+	}
+	var problems []string
+	for _, e := range exports {
+		who := owner[e.Name]
+		if who == "" {
+			who = export.Display(e.Name)
+		}
+		if size := len(e.Name) + 1 + len(e.Value) + 1; cfg.ExportEnv && size > MaxEnvString {
+			problems = append(problems, fmt.Sprintf("secret %s: the variable %s would take %d bytes, over the %d Linux allows one environment variable, and every later step would fail to start; set export-env: false to export it as an output only", who, e.Name, size, MaxEnvString))
+		}
+		if cfg.Runner.Act && (strings.Contains(e.Value, "\r") || strings.HasPrefix(e.Value, "\n")) {
+			r.ui.warnf("secret %s: its value holds a carriage return or starts with a newline, which runners built on nektos/act (act, Gitea, Forgejo) drop: later steps will not see it byte for byte", who)
+		}
+	}
+	return problems
 }
 
 // jsonLeaves splits a JSON object into NAME_KEY entries, nested objects into

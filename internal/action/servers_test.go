@@ -280,3 +280,96 @@ func TestBooleanFlagsTakeAValue(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func TestEnvironmentSizeLimit(t *testing.T) {
+	t.Parallel()
+	fits := strings.Repeat("x", MaxEnvString-len("BIG=")-1)
+	over := fits + "x"
+	for _, tt := range []struct {
+		value string
+		extra []string
+		code  int
+	}{
+		{fits, nil, ExitOK},
+		{over, nil, ExitFailed},
+		{over, []string{"INPUT_EXPORT-ENV=false"}, ExitOK},
+	} {
+		env := append([]string{"PREFECT__CONTEXT__SECRETS__BIG=" + tt.value, "INPUT_SECRETS=BIG"}, tt.extra...)
+		r := runAction(t, invocation{env: env, runner: true, outputsBefore: earlierOutputs})
+		if r.code != tt.code {
+			t.Fatalf("%d bytes %v: exit %d, want %d\n%.400s", len(tt.value), tt.extra, r.code, tt.code, r.stdout)
+		}
+		if tt.code == ExitFailed {
+			if !strings.Contains(r.stdout, "secret BIG: the variable BIG would take 131073 bytes") || !strings.Contains(r.stdout, "export-env: false") {
+				t.Errorf("unclear message:\n%.600s", r.stdout)
+			}
+			if r.outputsRaw != earlierOutputs || r.envRaw != "" {
+				t.Errorf("files changed")
+			}
+		}
+	}
+}
+
+func TestActWarnsOfChangedBytes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value string
+		warn  bool
+	}{
+		{"a\r\nb", true}, {"\nleading", true}, {"trailing\r", true}, {"plain\nlines", false},
+	} {
+		for _, act := range []bool{true, false} {
+			env := []string{"PREFECT__CONTEXT__SECRETS__V=" + tt.value, "INPUT_SECRETS=V"}
+			if act {
+				env = append(env, "ACT=true")
+			}
+			r := runAction(t, invocation{env: env, runner: true})
+			warned := strings.Contains(r.stdout, "::warning::secret V: its value holds a carriage return or starts with a newline")
+			if r.code != ExitOK || warned != (tt.warn && act) {
+				t.Errorf("%q act=%v: exit %d, warned %v", tt.value, act, r.code, warned)
+			}
+		}
+	}
+}
+
+// TestMasksHoldOnAct checks the masks that act needs: pieces at "::" and
+// the %0A text, JSON-escaped forms, and all of them longest first, so a
+// password that starts with the user name is never cut by it.
+func TestMasksHoldOnAct(t *testing.T) {
+	t.Parallel()
+	env := []string{
+		"PREFECT__CONTEXT__SECRETS__COLONS=left::right-part",
+		"PREFECT__CONTEXT__SECRETS__PCT=text%0Awith%0Dcodes",
+		`PREFECT__CONTEXT__SECRETS__DB={"user": "admin", "password": "admin-s3cret-pass"}`,
+		"INPUT_SECRETS=COLONS, PCT, DB", "INPUT_PARSE-JSON=true",
+	}
+	r := runAction(t, invocation{env: env, runner: true})
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	var masks []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if m, ok := strings.CutPrefix(line, "::add-mask::"); ok {
+			masks = append(masks, m)
+		}
+	}
+	for _, want := range []string{"left", "right-part", "text", "with", "codes", `{\"user\": \"admin\", \"password\": \"admin-s3cret-pass\"}`} {
+		if !contains(masks, want) {
+			t.Errorf("no mask %q in %q", want, masks)
+		}
+	}
+	for i := 1; i < len(masks); i++ {
+		if len(masks[i]) > len(masks[i-1]) {
+			t.Errorf("mask %q comes after the shorter %q", masks[i], masks[i-1])
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -33,6 +33,15 @@ type ui struct {
 	out    *safeWriter
 	errOut io.Writer
 	gh     *githubactions.Action
+	// flush registers pending masks; every line printed waits for it, so
+	// no line can come before the masks of what it might show.
+	flush func()
+}
+
+func (u *ui) flushMasks() {
+	if u.flush != nil {
+		u.flush()
+	}
 }
 
 func newUI(runner, debug bool, stdout, stderr io.Writer) *ui {
@@ -54,6 +63,7 @@ func (u *ui) mask(s string) {
 }
 
 func (u *ui) errorf(format string, args ...any) {
+	u.flushMasks()
 	if u.runner {
 		u.gh.Errorf(format, args...)
 		return
@@ -62,6 +72,7 @@ func (u *ui) errorf(format string, args ...any) {
 }
 
 func (u *ui) warnf(format string, args ...any) {
+	u.flushMasks()
 	if u.runner {
 		u.gh.Warningf(format, args...)
 		return
@@ -72,6 +83,7 @@ func (u *ui) warnf(format string, args ...any) {
 // infof writes a log line. Callers pass names through export.Display, so no
 // line can start a workflow command.
 func (u *ui) infof(format string, args ...any) {
+	u.flushMasks()
 	if u.runner {
 		fmt.Fprintf(u.out, "  "+format+"\n", args...)
 		return
@@ -80,12 +92,14 @@ func (u *ui) infof(format string, args ...any) {
 }
 
 func (u *ui) debugf(format string, args ...any) {
+	u.flushMasks()
 	if u.runner && u.debug {
 		u.gh.Debugf(format, args...)
 	}
 }
 
 func (u *ui) group(title string) {
+	u.flushMasks()
 	if u.runner {
 		u.gh.Group(title)
 	}

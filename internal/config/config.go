@@ -59,6 +59,9 @@ type Runner struct {
 	EnvPath     string
 	SummaryPath string
 	Debug       bool
+	// Act is true under runners built on nektos/act (act, Gitea,
+	// Forgejo), which set ACT=true and change some values' bytes.
+	Act bool
 }
 
 // Format is the --format of the command-line tool.
@@ -238,6 +241,7 @@ func Parse(src Sources) (*Config, error) {
 		EnvPath:     src.Env.Get("GITHUB_ENV"),
 		SummaryPath: src.Env.Get("GITHUB_STEP_SUMMARY"),
 		Debug:       src.Env.Get("RUNNER_DEBUG") == "1",
+		Act:         src.Env.Get("ACT") == "true",
 	}
 	c.Runner.Active = c.Runner.OutputPath != "" || c.Runner.EnvPath != ""
 	for _, f := range []struct{ name, path string }{

@@ -132,10 +132,13 @@ func TestMaskStrings(t *testing.T) {
 		{"", 4, nil},
 		{"  \t", 4, nil},
 		{"s3cret", 4, []string{"s3cret"}},
-		{"a\r\nb\rc\n\n  d  ", 4, []string{"a\r\nb\rc\n\n  d  ", "a", "b", "c", "d"}},
+		{"a\r\nb\rc\n\n  d  ", 4, []string{"a\r\nb\rc\n\n  d  ", "a", "b", "c", "d", `a\r\nb\rc\n\n  d  `}},
 		{`{"user": "admin", "pin": "12", "port": 5432, "ok": true, "nested": ["deep-one"]}`, 4,
-			[]string{`{"user": "admin", "pin": "12", "port": 5432, "ok": true, "nested": ["deep-one"]}`, "admin", "5432", "deep-one"}},
-		{`{"key": "line1\nline2"}`, 4, []string{`{"key": "line1\nline2"}`, "line1\nline2", "line1", "line2"}},
+			[]string{`{"user": "admin", "pin": "12", "port": 5432, "ok": true, "nested": ["deep-one"]}`,
+				`{\"user\": \"admin\", \"pin\": \"12\", \"port\": 5432, \"ok\": true, \"nested\": [\"deep-one\"]}`, "admin", "5432", "deep-one"}},
+		{`{"key": "line1\nline2"}`, 4, []string{`{"key": "line1\nline2"}`, `{\"key\": \"line1\\nline2\"}`, "line1\nline2", "line1", "line2", `line1\nline2`}},
+		{"user::pa%0Ass%0Dword", 4, []string{"user::pa%0Ass%0Dword", "user", "pa", "ss", "word"}},
+		{"a<b&c", 1, []string{"a<b&c", `a\u003cb\u0026c`}},
 	}
 	for _, tt := range tests {
 		got := MaskStrings(tt.value, tt.min)

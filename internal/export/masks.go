@@ -1,18 +1,29 @@
 package export
 
 import (
+	"bytes"
+	"encoding/json"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
 )
 
+// maskSeparators are where a value is cut into pieces that are masked on
+// their own. GitHub's runner splits at CR and LF itself; runners built on
+// nektos/act do not, end an ::add-mask:: command at the first "::" in its
+// data, and decode "%0A" and "%0D" in a random order, so a value holding
+// any of them is registered wrongly there unless its pieces are too.
+var maskSeparators = []string{"\r\n", "\r", "\n", "::", "%0A", "%0D", "%0a", "%0d"}
+
 // MaskStrings returns what to register with ::add-mask:: for one value: the
-// whole value, each non-empty trimmed line (lines end at LF, CR or CRLF, as
-// the runner splits them; runners built on nektos/act register only what
-// they are given), and for a JSON object or array every string or number
-// leaf at least minLeaf characters long, with its lines. Empty and
-// whitespace-only strings are left out: the runner would only warn.
+// whole value; each non-empty trimmed piece of it between line breaks, "::"
+// and the texts %0A and %0D; its JSON-escaped forms where they differ (act
+// prints toJSON(outputs) at -v); and for a JSON object or array every string
+// or number leaf at least minLeaf characters long, treated the same way.
+// Empty and whitespace-only strings are left out: the runner would only
+// warn.
 func MaskStrings(value string, minLeaf int) []string {
 	var out []string
 	add := func(s string) {
@@ -20,9 +31,14 @@ func MaskStrings(value string, minLeaf int) []string {
 			return
 		}
 		out = append(out, s)
-		for _, line := range splitLines(s) {
-			if t := strings.TrimSpace(line); t != "" && t != s {
+		for _, piece := range splitPieces(s) {
+			if t := strings.TrimSpace(piece); t != "" && t != s {
 				out = append(out, t)
+			}
+		}
+		for _, escaped := range jsonEscaped(s) {
+			if escaped != s {
+				out = append(out, escaped)
 			}
 		}
 	}
@@ -40,10 +56,38 @@ func MaskStrings(value string, minLeaf int) []string {
 	return out
 }
 
-func splitLines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.Split(s, "\n")
+// splitPieces cuts s at every mask separator.
+func splitPieces(s string) []string {
+	pieces := []string{s}
+	for _, sep := range maskSeparators {
+		var next []string
+		for _, p := range pieces {
+			next = append(next, strings.Split(p, sep)...)
+		}
+		pieces = next
+	}
+	return pieces
+}
+
+// jsonEscaped is s as a JSON string's contents, without the quotes: as
+// Go's encoder writes it by default (which act's toJSON uses, escaping
+// <, > and &) and without HTML escaping (as GitHub writes it).
+func jsonEscaped(s string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if err := enc.Encode(s); err != nil {
+			continue
+		}
+		text := strings.TrimSuffix(b.String(), "\n")
+		text = text[1 : len(text)-1]
+		if len(out) == 0 || out[0] != text {
+			out = append(out, text)
+		}
+	}
+	return out
 }
 
 // walkLeaves calls fn with the text of every string and number leaf of a
@@ -65,10 +109,15 @@ func walkLeaves(v pyvalue.Value, fn func(string)) {
 	}
 }
 
-// Masker registers masks once each, in the order they are first asked for.
+// Masker collects masks and registers each once. Masks wait until Flush,
+// which registers everything pending longest first: act replaces masks
+// one at a time in the order they came, so a short mask registered first
+// (a user name) would cut a longer one (a password that starts with it)
+// and leave the rest of it readable.
 type Masker struct {
-	add  func(string)
-	seen map[string]bool
+	add     func(string)
+	seen    map[string]bool
+	pending []string
 }
 
 // NewMasker returns a Masker that registers masks with add.
@@ -76,18 +125,31 @@ func NewMasker(add func(string)) *Masker {
 	return &Masker{add: add, seen: map[string]bool{}}
 }
 
-// Mask registers s unless it is empty, whitespace-only or already registered.
+// Mask queues s unless it is empty, whitespace-only or already queued.
 func (m *Masker) Mask(s string) {
 	if strings.TrimSpace(s) == "" || m.seen[s] {
 		return
 	}
 	m.seen[s] = true
-	m.add(s)
+	m.pending = append(m.pending, s)
 }
 
-// MaskValue registers every mask MaskStrings gives for value.
+// MaskValue queues every mask MaskStrings gives for value.
 func (m *Masker) MaskValue(value string, minLeaf int) {
 	for _, s := range MaskStrings(value, minLeaf) {
 		m.Mask(s)
+	}
+}
+
+// Flush registers every queued mask, longest first.
+func (m *Masker) Flush() {
+	if len(m.pending) == 0 {
+		return
+	}
+	pending := m.pending
+	m.pending = nil
+	sort.SliceStable(pending, func(i, j int) bool { return len(pending[i]) > len(pending[j]) })
+	for _, s := range pending {
+		m.add(s)
 	}
 }

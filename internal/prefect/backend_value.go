@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
 )
@@ -38,6 +39,11 @@ const (
 // is exported as it is and anything else as the JSON text the backend
 // sent, whatever the generation.
 func RenderBackendValue(raw []byte, format ValueFormat, gen Generation) (text string, null bool, err error) {
+	// JSON text is UTF-8 (RFC 8259), and Prefect's clients decode it as
+	// such: other bytes are a broken answer, never a value.
+	if !utf8.Valid(raw) {
+		return "", false, fmt.Errorf("%w: it is not UTF-8", ErrMalformedValue)
+	}
 	v, err := pyvalue.Loads(string(raw))
 	if errors.Is(err, pyvalue.ErrLoneSurrogate) {
 		return "", false, fmt.Errorf("the value cannot be exported: %w", err)
