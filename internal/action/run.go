@@ -75,6 +75,7 @@ func Run(ctx context.Context, w World) int {
 	}
 	r := &run{cfg: cfg, w: w, start: w.Now(), redactor: &servertext.Redactor{}}
 	r.ui = newUI(cfg.Runner.Active && cfg.Format == config.FormatNone, cfg.Runner.Debug, w.Stdout, w.Stderr)
+	r.ui.act = cfg.Runner.Act
 	code := r.execute(ctx)
 	if err := r.ui.out.err; err != nil && code == ExitOK {
 		fmt.Fprintf(w.Stderr, "prefect-secrets: error: cannot write the log: %v\n", err)

@@ -3,6 +3,7 @@ package action
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -30,6 +31,7 @@ func (s *safeWriter) Write(p []byte) (int, error) {
 type ui struct {
 	runner bool
 	debug  bool
+	act    bool // the runner is built on nektos/act
 	out    *safeWriter
 	errOut io.Writer
 	gh     *githubactions.Action
@@ -55,9 +57,12 @@ func newUI(runner, debug bool, stdout, stderr io.Writer) *ui {
 	}
 }
 
-// mask registers a value with the runner's log masking.
+// mask registers a value with the runner's log masking. Runners built on
+// nektos/act end the command at the first "::" of its data and print the
+// line they could not read, value and all, so there a mask holding "::" is
+// left to its pieces, which are registered too.
 func (u *ui) mask(s string) {
-	if u.runner {
+	if u.runner && !(u.act && strings.Contains(s, "::")) {
 		u.gh.AddMask(s)
 	}
 }
