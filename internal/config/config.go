@@ -58,7 +58,14 @@ type Runner struct {
 	OutputPath  string
 	EnvPath     string
 	SummaryPath string
-	Debug       bool
+	// StatePath is GITHUB_STATE, which carries the files to remove to the
+	// post step.
+	StatePath string
+	// TempDir is RUNNER_TEMP as this process sees it (/github/runner_temp
+	// inside a container action); Workspace is GITHUB_WORKSPACE.
+	TempDir   string
+	Workspace string
+	Debug     bool
 	// Act is true under runners built on nektos/act (act, Gitea,
 	// Forgejo), which set ACT=true and change some values' bytes.
 	Act bool
@@ -78,7 +85,21 @@ const (
 // Config is the validated configuration of one run. Nothing changes it
 // after Parse.
 type Config struct {
-	Secrets     []Declaration
+	Secrets []Declaration
+	// Variables are the Prefect Variables declared.
+	Variables []Declaration
+	// EnvFile, when set, is a dotenv file to write every exported
+	// variable to, relative to the workspace.
+	EnvFile string
+	// KeepFiles keeps credential files after the job's post step.
+	KeepFiles bool
+	// FilesDir is where credential files go outside a runner (--files-dir);
+	// "" means a new private temporary folder.
+	FilesDir string
+	// HostTemp is the runner's temporary folder as later steps see it
+	// (passed in runs.args, which the runner does not rewrite); "" when
+	// this process sees the same paths as they do.
+	HostTemp string
 	Backend     BackendConfig
 	Files       []*prefect.ConfigTOML
 	ValueFormat prefect.ValueFormat
@@ -164,6 +185,10 @@ func Parse(src Sources) (*Config, error) {
 	}
 	format := &inputValue{}
 	fset.Var(format, "format", "output format")
+	filesDir := &inputValue{}
+	fset.Var(filesDir, "files-dir", "folder for credential files")
+	hostTemp := &inputValue{}
+	fset.Var(hostTemp, "runner-temp-host", "the runner's temporary folder as the host sees it")
 	if err := fset.Parse(joinBooleanValues(src.Args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, ErrHelp
@@ -191,11 +216,6 @@ func Parse(src Sources) (*Config, error) {
 
 	p := &parser{get: get, src: src}
 	c := &Config{}
-	decls, problems := ParseDeclarations(get("secrets"))
-	for _, pr := range problems {
-		p.problem("secrets", "%s", pr)
-	}
-	c.Secrets = decls
 	switch get("value-format") {
 	case "prefect":
 		c.ValueFormat = prefect.FormatPrefect
@@ -232,14 +252,22 @@ func Parse(src Sources) (*Config, error) {
 	}
 	c.RootCAs = p.certificates()
 	c.Backend = p.backend()
+	p.declarations(c)
 	if c.PrefectVersion != "auto" && c.Backend.Kind != BackendREST && c.Backend.Kind != "" {
 		p.problem("prefect-version", "applies to the rest backend only")
 	}
 	c.Files = p.configFiles()
+	c.EnvFile = get("env-file")
+	c.KeepFiles = p.boolean("keep-files")
+	c.FilesDir = strings.TrimSpace(filesDir.value)
+	c.HostTemp = strings.TrimSpace(hostTemp.value)
 	c.Runner = Runner{
 		OutputPath:  src.Env.Get("GITHUB_OUTPUT"),
 		EnvPath:     src.Env.Get("GITHUB_ENV"),
 		SummaryPath: src.Env.Get("GITHUB_STEP_SUMMARY"),
+		StatePath:   src.Env.Get("GITHUB_STATE"),
+		TempDir:     src.Env.Get("RUNNER_TEMP"),
+		Workspace:   src.Env.Get("GITHUB_WORKSPACE"),
 		Debug:       src.Env.Get("RUNNER_DEBUG") == "1",
 		Act:         src.Env.Get("ACT") == "true",
 	}
@@ -314,6 +342,37 @@ func isBooleanWord(s string) bool {
 		return true
 	}
 	return false
+}
+
+// declarations parses `secrets` and `variables` once the backend is known:
+// a slug/name entry is a block only for the rest backend; elsewhere the
+// slash is part of a secret name.
+func (p *parser) declarations(c *Config) {
+	secrets, problems := parseEntries(p.get("secrets"))
+	for _, pr := range problems {
+		p.problem("secrets", "%s", pr)
+	}
+	for i, d := range secrets {
+		if c.Backend.Kind != BackendREST {
+			secrets[i] = d.asSecretName()
+		} else if d.Slug == SecretSlug {
+			secrets[i].Slug = ""
+		}
+	}
+	vars, problems := parseVariables(p.get("variables"))
+	for _, pr := range problems {
+		p.problem("variables", "%s", pr)
+	}
+	if len(vars) > 0 && c.Backend.Kind != BackendREST {
+		p.problem("variables", "Prefect Variables need the rest backend (Prefect 2/3)")
+	}
+	if len(secrets) == 0 && len(vars) == 0 && len(p.problems) == 0 {
+		p.problem("secrets", "no secrets or variables are declared")
+	}
+	for _, pr := range checkClaims(append(append([]Declaration(nil), secrets...), vars...)) {
+		p.problem("secrets", "%s", pr)
+	}
+	c.Secrets, c.Variables = secrets, vars
 }
 
 type parser struct {

@@ -87,13 +87,13 @@ a#b, "x\ny"?, P="with \"quote\""
 	}
 	want := []Declaration{
 		{Name: "DB_PASSWORD", Export: "DB_PASSWORD", Declared: "DB_PASSWORD"},
-		{Name: "github-deploy", Export: "DEPLOY_KEY", Declared: "github-deploy"},
+		{Name: "github-deploy", Export: "DEPLOY_KEY", Declared: "github-deploy", Aliased: true},
 		{Name: "SLACK_WEBHOOK", Export: "SLACK_WEBHOOK", Optional: true, Declared: "SLACK_WEBHOOK"},
 		{Name: "AWS_", Wildcard: true, Declared: "AWS_*"},
 		{Name: "name, with comma", Export: "NAME__WITH_COMMA", Declared: `"name, with comma"`},
 		{Name: "a#b", Export: "A_B", Declared: "a#b"},
 		{Name: "x\ny", Export: "X_Y", Optional: true, Declared: `"x\ny"`},
-		{Name: `with "quote"`, Export: "P", Declared: `"with \"quote\""`},
+		{Name: `with "quote"`, Export: "P", Declared: `"with \"quote\""`, Aliased: true},
 		{Name: "pre fix", Wildcard: true, Optional: true, Declared: `"pre fix"*`},
 	}
 	if len(got) != len(want) {
@@ -103,6 +103,37 @@ a#b, "x\ny"?, P="with \"quote\""
 		if got[i] != want[i] {
 			t.Errorf("declaration %d = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+func TestParseBlockDeclarations(t *testing.T) {
+	t.Parallel()
+	got, problems := ParseDeclarations("aws-credentials/prod\nCREDS=gcp-credentials/ci?\nsecret/db-password\nKUBECONFIG=KUBE_CONFIG@file\nSLACK_HOOK@slack\nmy-type/app-*\n\"odd name\"@github")
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := []Declaration{
+		{Name: "prod", Export: "PROD", Declared: "aws-credentials/prod", Slug: "aws-credentials"},
+		{Name: "ci", Export: "CREDS", Declared: "gcp-credentials/ci", Slug: "gcp-credentials", Aliased: true, Optional: true},
+		{Name: "db-password", Export: "DB_PASSWORD", Declared: "db-password", Slug: "secret"},
+		{Name: "KUBE_CONFIG", Export: "KUBECONFIG", Declared: "KUBE_CONFIG", Aliased: true, Profile: "file"},
+		{Name: "SLACK_HOOK", Export: "SLACK_HOOK", Declared: "SLACK_HOOK", Profile: "slack"},
+		{Name: "app-", Declared: "my-type/app-*", Slug: "my-type", Wildcard: true},
+		{Name: "odd name", Export: "ODD_NAME", Declared: `"odd name"`, Profile: "github"},
+	}
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Errorf("declaration %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{"x@nope", "aws-credentials/a\naws-credentials/b", "A@aws\nB@aws", "github-credentials/x\nGH_TOKEN"} {
+		if _, problems := ParseDeclarations(bad); len(problems) == 0 {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	// Two blocks of one known type collide unless aliased.
+	if _, problems := ParseDeclarations("aws-credentials/a\nB=aws-credentials/b"); len(problems) != 0 {
+		t.Errorf("aliased: %v", problems)
 	}
 }
 

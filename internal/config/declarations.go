@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/credential"
 )
 
 // Declaration is one entry of the `secrets` input.
@@ -22,6 +24,37 @@ type Declaration struct {
 	Wildcard bool
 	// Declared is the entry's name as the user wrote it, for reports.
 	Declared string
+	// Aliased marks an entry written ALIAS=NAME.
+	Aliased bool
+	// Slug is the block type of a slug/name entry (aws-credentials/prod);
+	// "" for a secret. It is kept only for the rest backend: elsewhere a
+	// slash is part of a secret name.
+	Slug string
+	// Profile is the export profile written as NAME@PROFILE, "" for none.
+	Profile string
+}
+
+// SecretSlug is the block type of Prefect 2/3 Secret blocks: secret/NAME
+// is the same entry as NAME.
+const SecretSlug = "secret"
+
+var blockSlug = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Block reports whether the entry names a block other than a Secret.
+func (d Declaration) Block() bool { return d.Slug != "" && d.Slug != SecretSlug }
+
+// asSecretName folds a slug/name entry back into the secret name it is
+// for backends without blocks.
+func (d Declaration) asSecretName() Declaration {
+	if d.Slug == "" {
+		return d
+	}
+	d.Name = d.Slug + "/" + d.Name
+	d.Slug = ""
+	if !d.Aliased && !d.Wildcard {
+		d.Export = ExportName(d.Name)
+	}
+	return d
 }
 
 var validExport = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -96,9 +129,19 @@ func DangerousExport(name string) string {
 	return ""
 }
 
-// ParseDeclarations parses the `secrets` input (SPEC §3). It returns every
-// problem it finds, one per entry.
+// ParseDeclarations parses the `secrets` input (SPEC §3), keeping slug/name
+// entries as blocks. It returns every problem it finds, one per entry.
 func ParseDeclarations(text string) ([]Declaration, []string) {
+	decls, problems := parseEntries(text)
+	if len(decls) == 0 && len(problems) == 0 {
+		problems = append(problems, "no secrets are declared")
+	}
+	return decls, append(problems, checkClaims(decls)...)
+}
+
+// parseEntries parses declarations without checking them against each
+// other.
+func parseEntries(text string) ([]Declaration, []string) {
 	entries, problems := splitEntries(text)
 	var decls []Declaration
 	for _, e := range entries {
@@ -112,26 +155,58 @@ func ParseDeclarations(text string) ([]Declaration, []string) {
 	if len(decls) > maxDeclarations {
 		return nil, append(problems, fmt.Sprintf("more than %d entries", maxDeclarations))
 	}
-	if len(decls) == 0 && len(problems) == 0 {
-		problems = append(problems, "no secrets are declared")
+	return decls, problems
+}
+
+// validVariable is what a Prefect Variable name may be.
+var validVariable = regexp.MustCompile(`^[a-z0-9_-]*$`)
+
+// parseVariables parses the `variables` input: the declaration syntax
+// without blocks or profiles.
+func parseVariables(text string) ([]Declaration, []string) {
+	decls, problems := parseEntries(text)
+	var out []Declaration
+	for _, d := range decls {
+		d = d.asSecretName()
+		switch {
+		case d.Profile != "":
+			problems = append(problems, fmt.Sprintf("entry %q: variables have no profiles", d.Declared))
+		case !validVariable.MatchString(d.Name):
+			problems = append(problems, fmt.Sprintf("entry %q: a Prefect Variable name holds only a-z, 0-9, _ and -", d.Declared))
+		default:
+			out = append(out, d)
+		}
 	}
+	return out, problems
+}
+
+// checkClaims refuses export names the runner owns and two entries that
+// would export one variable.
+func checkClaims(decls []Declaration) []string {
+	var problems []string
 	seen := map[string]Declaration{}
 	for _, d := range decls {
 		if d.Wildcard {
 			continue
 		}
-		if why := RefusedExport(d.Export); why != "" {
-			problems = append(problems, fmt.Sprintf("%s: export name %q is refused: %s; give it an alias", d.Declared, d.Export, why))
-			continue
+		reported := map[string]bool{}
+		for _, name := range d.Claims() {
+			if why := RefusedExport(name); why != "" {
+				problems = append(problems, fmt.Sprintf("%s: export name %q is refused: %s; give it an alias", d.Declared, name, why))
+				continue
+			}
+			key := strings.ToUpper(name)
+			if prev, dup := seen[key]; dup {
+				if !reported[prev.Declared] {
+					reported[prev.Declared] = true
+					problems = append(problems, fmt.Sprintf("%s and %s both export %q (names compare without case)", prev.Declared, d.Declared, name))
+				}
+				continue
+			}
+			seen[key] = d
 		}
-		key := strings.ToUpper(d.Export)
-		if prev, dup := seen[key]; dup {
-			problems = append(problems, fmt.Sprintf("%s and %s both export %q (names compare without case)", prev.Declared, d.Declared, d.Export))
-			continue
-		}
-		seen[key] = d
 	}
-	return decls, problems
+	return problems
 }
 
 // splitEntries splits at commas and newlines outside quoted names and drops
@@ -201,7 +276,7 @@ func parseEntry(e string) (Declaration, string) {
 		if !validExport.MatchString(alias) {
 			return d, fmt.Sprintf("entry %q: alias %q is not a valid name ([A-Za-z_][A-Za-z0-9_]*)", e, alias)
 		}
-		d.Export = alias
+		d.Export, d.Aliased = alias, true
 	}
 	if strings.HasSuffix(rest, "?") {
 		d.Optional = true
@@ -214,6 +289,9 @@ func parseEntry(e string) (Declaration, string) {
 			return d, fmt.Sprintf("entry %q: the quoted name is not a valid JSON string", e)
 		}
 		tail := strings.TrimSpace(rest[dec.InputOffset():])
+		if at := strings.LastIndexByte(tail, '@'); at >= 0 {
+			d.Profile, tail = tail[at+1:], strings.TrimSpace(tail[:at])
+		}
 		switch tail {
 		case "":
 		case "*":
@@ -222,11 +300,14 @@ func parseEntry(e string) (Declaration, string) {
 			return d, fmt.Sprintf("entry %q: unexpected text after the quoted name", e)
 		}
 		d.Name = name
-		d.Declared = rest
+		d.Declared = strings.TrimSpace(rest[:dec.InputOffset()]) + map[bool]string{true: "*"}[d.Wildcard]
 		if !d.Wildcard {
 			d.Declared = QuoteName(name)
 		}
 	} else {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			d.Profile, rest = rest[at+1:], rest[:at]
+		}
 		if strings.HasSuffix(rest, "*") {
 			d.Wildcard = true
 			rest = rest[:len(rest)-1]
@@ -234,7 +315,7 @@ func parseEntry(e string) (Declaration, string) {
 		if rest == "" && !d.Wildcard {
 			return d, fmt.Sprintf("entry %q: no secret name", e)
 		}
-		if i := strings.IndexAny(rest, " \t\r\"=*?"); i >= 0 {
+		if i := strings.IndexAny(rest, " \t\r\"=*?@"); i >= 0 {
 			return d, fmt.Sprintf("entry %q: %q is not allowed in a bare name; write the name as a JSON string", e, rest[i])
 		}
 		if !utf8.ValidString(rest) {
@@ -248,12 +329,24 @@ func parseEntry(e string) (Declaration, string) {
 		if d.Wildcard {
 			d.Declared = rest + "*"
 		}
+		if slug, name, ok := strings.Cut(rest, "/"); ok && blockSlug.MatchString(slug) && !strings.Contains(name, "/") {
+			d.Slug, d.Name = slug, name
+			if slug == SecretSlug {
+				d.Declared = strings.TrimPrefix(d.Declared, SecretSlug+"/")
+			}
+		}
+	}
+	if d.Profile != "" && !credential.Known(d.Profile) {
+		return d, fmt.Sprintf("entry %q: %q is not a profile (%s); write a name holding @ as a JSON string", e, d.Profile, strings.Join(credential.Names(), ", "))
 	}
 	if d.Wildcard {
-		if d.Export != "" {
+		if d.Aliased {
 			return d, fmt.Sprintf("entry %q: a wildcard cannot have an alias", e)
 		}
 		return d, ""
+	}
+	if d.Slug != "" && d.Name == "" {
+		return d, fmt.Sprintf("entry %q: no name after the block type", e)
 	}
 	if d.Export == "" {
 		d.Export = ExportName(d.Name)
@@ -262,6 +355,21 @@ func parseEntry(e string) (Declaration, string) {
 		}
 	}
 	return d, ""
+}
+
+// Claims lists the variables an entry will export, for finding two
+// entries that would write one: a profile's variables, or the entry's own
+// name. A flattened block's names are known only once it is read.
+func (d Declaration) Claims() []string {
+	profile := d.Profile
+	if profile == "" && d.Block() && !d.Aliased {
+		profile, _ = credential.ForType(d.Slug)
+	}
+	switch profile {
+	case "", credential.FileProfile:
+		return []string{d.Export}
+	}
+	return credential.Variables(profile)
 }
 
 // QuoteName writes a name the way a user would have to declare it: bare

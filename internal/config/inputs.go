@@ -14,7 +14,8 @@ type Input struct {
 
 // Inputs are the action's inputs, in the order action.yml lists them.
 var Inputs = []Input{
-	{Name: "secrets", Description: "Secrets to resolve: names separated by newlines or commas. ALIAS=NAME exports under another name, a trailing ? makes a secret optional, a trailing * matches every secret with that prefix, and a name with spaces or commas is written as a JSON string. # starts a comment."},
+	{Name: "secrets", Description: "Secrets and blocks to resolve: names separated by newlines or commas. ALIAS=NAME exports under another name, slug/name reads a Prefect block (aws-credentials/prod), NAME@PROFILE exports through a profile (aws, gcp, file, ...), a trailing ? makes an entry optional, a trailing * matches every name with that prefix, and a name with spaces or commas is written as a JSON string. # starts a comment."},
+	{Name: "variables", Description: "Prefect 2/3 Variables to export, in the same syntax as secrets (ALIAS=NAME, ?, *). They are not masked: Prefect documents Variables as not secret."},
 	{Name: "backend", Default: "auto", Description: "Where secrets missing locally come from: auto, local, graphql (Prefect Cloud 1.0) or rest (Prefect 2/3 Secret blocks)."},
 	{Name: "api-url", Description: "Backend endpoint. Falls back to PREFECT_API_URL (rest) or PREFECT__CLOUD__API (graphql)."},
 	{Name: "api-key", Description: "API key, sent as a Bearer token. Falls back to PREFECT_API_KEY (rest) or PREFECT__CLOUD__API_KEY (graphql)."},
@@ -34,6 +35,8 @@ var Inputs = []Input{
 	{Name: "timeout", Default: "60s", Description: "Deadline for all backend work together, as a Go duration."},
 	{Name: "retries", Default: "3", Description: "Retries of one backend request after a transient failure."},
 	{Name: "ca-certificate", Description: "PEM certificate(s), or the path of a PEM file, trusted in addition to the system roots."},
+	{Name: "env-file", Description: "Also write every exported variable to this dotenv file, relative to the workspace (mode 0600, created new). Empty writes none."},
+	{Name: "keep-files", Default: "false", Description: "Keep the credential files after the job's post step, which otherwise removes them.", boolean: true},
 	{Name: "summary", Default: "true", Description: "Write a job summary table of names, sources and statuses (never values).", boolean: true},
 }
 

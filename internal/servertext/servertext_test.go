@@ -60,7 +60,7 @@ func FuzzClean(f *testing.F) {
 		}
 		// A secret free of white space and control characters never
 		// survives: both passes would have to miss it.
-		if strings.TrimSpace(secret) != "" && secret == strip(secret) && !strings.Contains(secret, "***") &&
+		if strings.TrimSpace(secret) != "" && secret == strip(secret) && strings.Trim(secret, "*") != "" &&
 			!strings.Contains(secret, " ") && strings.Contains(got, secret) {
 			t.Fatalf("secret %q survives in %q", secret, got)
 		}
