@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
@@ -53,13 +54,38 @@ type LocalOptions struct {
 	Format ValueFormat
 }
 
-// Resolution is what a source says about one secret.
+// Resolution is what a source says about one secret or block.
 type Resolution struct {
 	Found  bool
 	Text   string // the exported text
 	Null   bool   // the value is Python's None (Text is "")
 	Source string // SourceEnv, SourceTOML, SourceGraphQL or SourceREST
 	Err    error  // the secret exists but cannot be loaded
+	// Data is a block's data object as the server sent it (JSON), for
+	// blocks other than Secret blocks.
+	Data []byte
+	// SecretFields are the block schema's secret_fields.
+	SecretFields []string
+	// Updated is when a backend document was last changed; zero when
+	// unknown (local secrets, Cloud 1.0).
+	Updated time.Time
+}
+
+// BlockKey names a block of any type for backends: its name for a Secret
+// block, slug/name otherwise. Neither part can hold a slash.
+func BlockKey(slug, name string) string {
+	if slug == "" || slug == "secret" {
+		return name
+	}
+	return slug + "/" + name
+}
+
+// SplitBlockKey is the inverse of BlockKey; slug is "" for a Secret block.
+func SplitBlockKey(key string) (slug, name string) {
+	if s, n, ok := strings.Cut(key, "/"); ok {
+		return s, n
+	}
+	return "", key
 }
 
 // LocalSecrets are the secrets Prefect 1 would find in prefect.context.

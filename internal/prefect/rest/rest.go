@@ -108,13 +108,41 @@ func (b *Backend) Kind() string { return prefect.SourceREST }
 func (b *Backend) Requests() int { return b.nc.Requests() }
 
 type blockDocument struct {
-	Name string `json:"name"`
-	Data struct {
-		Value json.RawMessage `json:"value"`
-	} `json:"data"`
+	Name        string          `json:"name"`
+	Data        json.RawMessage `json:"data"`
+	Updated     time.Time       `json:"updated"`
 	BlockSchema *struct {
 		Version string `json:"version"`
+		Fields  struct {
+			SecretFields []string `json:"secret_fields"`
+		} `json:"fields"`
 	} `json:"block_schema"`
+	BlockType struct {
+		Slug string `json:"slug"`
+	} `json:"block_type"`
+}
+
+// key is the document's key: its name for a Secret block, slug/name for
+// any other (prefect.BlockKey).
+func (d blockDocument) key() string {
+	slug := d.BlockType.Slug
+	if slug == "" {
+		slug = secretSlug
+	}
+	return prefect.BlockKey(slug, d.Name)
+}
+
+const secretSlug = "secret"
+
+// ref is one block asked for.
+type ref struct{ slug, name string }
+
+func parseKey(key string) ref {
+	slug, name := prefect.SplitBlockKey(key)
+	if slug == "" {
+		slug = secretSlug
+	}
+	return ref{slug: slug, name: name}
 }
 
 // generation is the Prefect generation a document is read as.
@@ -155,6 +183,7 @@ type filterBody struct {
 // filterQuery is one POST /block_documents/filter: by names, or a listing
 // of names holding like (all names when like is empty).
 type filterQuery struct {
+	slugs          []string // block types; Secret blocks when empty
 	names          []string
 	like           string
 	listing        bool
@@ -167,7 +196,10 @@ var errNoFilterRoute = errors.New("the server has no /block_documents/filter rou
 // filter runs one POST /block_documents/filter.
 func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, error) {
 	body := filterBody{IncludeSecrets: q.includeSecrets, Limit: PageSize, Offset: q.offset}
-	body.BlockTypes.Slug.Any = []string{"secret"}
+	body.BlockTypes.Slug.Any = q.slugs
+	if len(q.slugs) == 0 {
+		body.BlockTypes.Slug.Any = []string{secretSlug}
+	}
 	switch {
 	case !q.listing:
 		body.BlockDocuments = &struct {
@@ -204,14 +236,18 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 		// value in clear even without include_secrets, and such a value
 		// must never be kept, let alone printed or masked.
 		var named []struct {
-			Name string `json:"name"`
+			Name      string    `json:"name"`
+			Updated   time.Time `json:"updated"`
+			BlockType struct {
+				Slug string `json:"slug"`
+			} `json:"block_type"`
 		}
 		if err := decodeStrict(resp.Body, &named); err != nil {
 			return nil, errors.New("the response is not a list of block documents")
 		}
 		docs := make([]blockDocument, len(named))
 		for i, n := range named {
-			docs[i].Name = n.Name
+			docs[i].Name, docs[i].Updated, docs[i].BlockType = n.Name, n.Updated, n.BlockType
 		}
 		return docs, nil
 	}
@@ -247,13 +283,18 @@ const MaxListed = 20000
 // With values the pages carry the values too (include_secrets), so that a
 // wildcard costs one round of pages; without, only names are read. More
 // than limit matches is an error.
-func (b *Backend) List(ctx context.Context, prefix string, limit int, values bool) ([]string, map[string]prefect.Resolution, error) {
+//
+// A prefix of the form slug/prefix lists blocks of that type; the names
+// returned are then block keys.
+func (b *Backend) List(ctx context.Context, prefixKey string, limit int, values bool) ([]string, map[string]prefect.Resolution, error) {
+	r := parseKey(prefixKey)
+	prefix := r.name
 	var names []string
 	resolved := map[string]prefect.Resolution{}
 	seen := map[string]bool{}
 	listed := 0
 	for offset := 0; ; offset += PageSize {
-		docs, err := b.filter(ctx, filterQuery{like: prefix, listing: true, includeSecrets: values, offset: offset})
+		docs, err := b.filter(ctx, filterQuery{slugs: []string{r.slug}, like: prefix, listing: true, includeSecrets: values, offset: offset})
 		if errors.Is(err, errNoFilterRoute) {
 			return nil, nil, fmt.Errorf("rest backend at %s: listing secret blocks for %q needs POST /block_documents/filter, which the server does not answer; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)", b.host, prefix+"*")
 		}
@@ -271,12 +312,15 @@ func (b *Backend) List(ctx context.Context, prefix string, limit int, values boo
 			}
 			seen[d.Name] = true
 			fresh++
-			if !strings.HasPrefix(d.Name, prefix) {
+			if !strings.HasPrefix(d.Name, prefix) || (d.BlockType.Slug != "" && d.BlockType.Slug != r.slug) {
 				continue
 			}
-			names = append(names, d.Name)
+			key := prefect.BlockKey(r.slug, d.Name)
+			names = append(names, key)
 			if values {
-				resolved[d.Name] = b.resolution(d)
+				resolved[key] = b.resolution(d)
+			} else {
+				resolved[key] = prefect.Resolution{Found: true, Source: prefect.SourceREST, Updated: d.Updated}
 			}
 		}
 		if len(names) > limit {
@@ -296,120 +340,283 @@ func (b *Backend) List(ctx context.Context, prefix string, limit int, values boo
 	}
 }
 
-// Exists reports which names exist, without asking for any value: by the
-// filter route, or one GET without include_secrets per name where the
-// server lacks it.
-func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, error) {
+// Exists reports which keys exist, without asking for any value: by the
+// filter route, or one GET without include_secrets per key where the
+// server lacks it. Keys are Secret block names or slug/name block keys.
+func (b *Backend) Exists(ctx context.Context, keys []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for _, n := range names {
-		out[n] = false
+	for _, k := range keys {
+		out[k] = false
 	}
-	err := b.byChunks(ctx, validNames(names), func(ctx context.Context, chunk []string) error {
-		docs, err := b.filter(ctx, filterQuery{names: chunk})
+	found, err := b.read(ctx, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	for k := range found {
+		out[k] = true
+	}
+	return out, nil
+}
+
+// Values resolves keys (Secret block names, or slug/name for any block
+// type): one filter request per block type group and 200 names, or one
+// request per key where the filter route is unavailable. Names that
+// cannot be block names are missing without asking.
+func (b *Backend) Values(ctx context.Context, keys []string) (map[string]prefect.Resolution, error) {
+	return b.read(ctx, keys, true)
+}
+
+// read fetches documents for keys. Secret blocks, the usual bulk, go in
+// pages of their own; other types share pages while the names asked times
+// the types asked stays within a page: the filter matches every name
+// under every type, and so can never answer more than fits.
+func (b *Backend) read(ctx context.Context, keys []string, includeSecrets bool) (map[string]prefect.Resolution, error) {
+	var secrets, blocks []ref
+	seen := map[string]bool{}
+	for _, k := range keys {
+		r := parseKey(k)
+		if seen[k] || !ValidName.MatchString(r.name) || !ValidName.MatchString(r.slug) {
+			continue
+		}
+		seen[k] = true
+		if r.slug == secretSlug {
+			secrets = append(secrets, r)
+		} else {
+			blocks = append(blocks, r)
+		}
+	}
+	groups := pageGroups(secrets)
+	groups = append(groups, pageGroups(blocks)...)
+	out := map[string]prefect.Resolution{}
+	var mu sync.Mutex
+	err := b.byGroups(ctx, groups, func(ctx context.Context, g []ref) error {
+		want := map[string]bool{}
+		slugSet := map[string]bool{}
+		var slugs, names []string
+		for _, r := range g {
+			want[prefect.BlockKey(r.slug, r.name)] = true
+			if !slugSet[r.slug] {
+				slugSet[r.slug] = true
+				slugs = append(slugs, r.slug)
+			}
+			names = append(names, r.name)
+		}
+		docs, err := b.filter(ctx, filterQuery{slugs: slugs, names: names, includeSecrets: includeSecrets})
 		if err != nil {
 			return err
 		}
-		b.mu.Lock()
-		defer b.mu.Unlock()
+		mu.Lock()
+		defer mu.Unlock()
 		for _, d := range docs {
-			if _, asked := out[d.Name]; asked {
-				out[d.Name] = true
+			if k := d.key(); want[k] {
+				out[k] = b.document(d, includeSecrets)
 			}
 		}
 		return nil
-	}, func(ctx context.Context, name string) error {
-		doc, err := b.readOne(ctx, name, false)
+	}, func(ctx context.Context, r ref) error {
+		doc, err := b.readOne(ctx, r, includeSecrets)
 		if err != nil {
-			return b.wrap(fmt.Sprintf("checking secret block %q", name), err)
-		}
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		out[name] = doc != nil
-		return nil
-	}, "checking secret blocks")
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// Values resolves names with one filter request per 200 names, or with one
-// request per name where the filter route is unavailable. Names that
-// cannot be block names are missing without asking.
-func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
-	out := map[string]prefect.Resolution{}
-	err := b.byChunks(ctx, validNames(names), func(ctx context.Context, chunk []string) error {
-		docs, err := b.filter(ctx, filterQuery{names: chunk, includeSecrets: true})
-		if err != nil {
-			return err
-		}
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, d := range docs {
-			out[d.Name] = b.resolution(d)
-		}
-		return nil
-	}, func(ctx context.Context, name string) error {
-		doc, err := b.readOne(ctx, name, true)
-		if err != nil {
-			return b.wrap(fmt.Sprintf("reading secret block %q", name), err)
+			return b.wrap(fmt.Sprintf("reading block %q", prefect.BlockKey(r.slug, r.name)), err)
 		}
 		if doc != nil {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			out[name] = b.resolution(*doc)
+			mu.Lock()
+			defer mu.Unlock()
+			out[prefect.BlockKey(r.slug, r.name)] = b.document(*doc, includeSecrets)
 		}
 		return nil
-	}, "reading secret blocks")
+	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func validNames(names []string) []string {
-	var valid []string
-	for _, n := range names {
-		if ValidName.MatchString(n) {
-			valid = append(valid, n)
-		}
+// document resolves a document read with values, or only records that it
+// exists.
+func (b *Backend) document(d blockDocument, withValues bool) prefect.Resolution {
+	if !withValues {
+		return prefect.Resolution{Found: true, Source: prefect.SourceREST, Updated: d.Updated}
 	}
-	return valid
+	return b.resolution(d)
 }
 
-// byChunks runs page on every 200 names, pages in parallel (at most
-// Concurrency at a time), or one on every name where the filter route is
-// unavailable. Until a run knows whether the server has the route, the
-// first page goes alone: it is the probe, and only one is ever sent.
-func (b *Backend) byChunks(ctx context.Context, names []string, page func(context.Context, []string) error, one func(context.Context, string) error, what string) error {
-	var chunks [][]string
-	for start := 0; start < len(names); start += PageSize {
-		chunks = append(chunks, names[start:min(start+PageSize, len(names))])
+// pageGroups splits refs into groups that fit a page: distinct names
+// times distinct types at most PageSize.
+func pageGroups(refs []ref) [][]ref {
+	var groups [][]ref
+	var cur []ref
+	names, slugs := map[string]bool{}, map[string]bool{}
+	for _, r := range refs {
+		n, s := len(names), len(slugs)
+		if !names[r.name] {
+			n++
+		}
+		if !slugs[r.slug] {
+			s++
+		}
+		if len(cur) > 0 && n*s > PageSize {
+			groups = append(groups, cur)
+			cur, names, slugs = nil, map[string]bool{}, map[string]bool{}
+		}
+		cur = append(cur, r)
+		names[r.name], slugs[r.slug] = true, true
 	}
-	if len(chunks) == 0 {
+	if len(cur) > 0 {
+		groups = append(groups, cur)
+	}
+	return groups
+}
+
+// byGroups runs page on every group, in parallel (at most Concurrency at
+// a time), or one on every ref where the filter route is unavailable.
+// Until a run knows whether the server has the route, the first group
+// goes alone: it is the probe, and only one is ever sent.
+func (b *Backend) byGroups(ctx context.Context, groups [][]ref, page func(context.Context, []ref) error, one func(context.Context, ref) error) error {
+	if len(groups) == 0 {
 		return nil
 	}
 	if b.filterKnown() == filterUnknown {
-		err := page(ctx, chunks[0])
+		err := page(ctx, groups[0])
 		switch {
 		case errors.Is(err, errNoFilterRoute):
 			b.markFilter(false)
 		case err != nil:
-			return b.wrap(what, err)
+			return b.wrap("reading blocks", err)
 		default:
 			b.markFilter(true)
-			chunks = chunks[1:]
+			groups = groups[1:]
 		}
 	}
 	if b.filterKnown() == filterAbsent {
-		return forEach(ctx, names, one)
+		var refs []ref
+		for _, g := range groups {
+			refs = append(refs, g...)
+		}
+		return forEach(ctx, refs, one)
 	}
-	return forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
-		if err := page(ctx, chunk); err != nil {
-			return b.wrap(what, err)
+	return forEach(ctx, groups, func(ctx context.Context, g []ref) error {
+		if err := page(ctx, g); err != nil {
+			return b.wrap("reading blocks", err)
 		}
 		return nil
 	})
+}
+
+// What a run knows of the filter route.
+const (
+	filterUnknown = iota
+	filterPresent
+	filterAbsent
+)
+
+func (b *Backend) markFilter(present bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.filterState = filterAbsent
+	if present {
+		b.filterState = filterPresent
+	}
+}
+
+func (b *Backend) filterKnown() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.filterState
+}
+
+func (b *Backend) readOne(ctx context.Context, r ref, includeSecrets bool) (*blockDocument, error) {
+	u := b.base + "/block_types/slug/" + url.PathEscape(r.slug) + "/block_documents/name/" + url.PathEscape(r.name)
+	if includeSecrets {
+		u += "?include_secrets=true"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, netclient.UnwrapURL(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		if b.aboutBlocks(resp) {
+			return nil, nil // {"detail": "Block document not found"}
+		}
+		return nil, errors.New("HTTP 404 for the block route itself; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)")
+	}
+	if err := b.statusError(resp); err != nil {
+		return nil, err
+	}
+	var doc blockDocument
+	if err := decodeStrict(resp.Body, &doc); err != nil {
+		return nil, errors.New("the response is not a block document")
+	}
+	if doc.Name == "" {
+		doc.Name = r.name
+	}
+	if doc.BlockType.Slug == "" {
+		doc.BlockType.Slug = r.slug
+	}
+	return &doc, nil
+}
+
+// resolution renders a document read with its values. A Secret block is
+// its value, read as the generation that wrote it; any other block is its
+// whole data, kept as JSON for profiles, with the schema's secret fields.
+func (b *Backend) resolution(d blockDocument) prefect.Resolution {
+	r := prefect.Resolution{Found: true, Source: prefect.SourceREST, Updated: d.Updated}
+	if d.BlockType.Slug != "" && d.BlockType.Slug != secretSlug {
+		if len(bytes.TrimSpace(d.Data)) == 0 || bytes.TrimSpace(d.Data)[0] != '{' {
+			r.Err = errors.New("the block has no data object")
+			return r
+		}
+		r.Data = d.Data
+		if d.BlockSchema != nil {
+			r.SecretFields = d.BlockSchema.Fields.SecretFields
+		}
+		r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data, b.format, prefect.Prefect3)
+		b.nc.Redactor.Add(r.Text)
+		return r
+	}
+	var data struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(d.Data, &data); err != nil || len(data.Value) == 0 {
+		r.Err = errors.New("the Secret block has no value")
+		return r
+	}
+	r.Text, r.Null, r.Err = prefect.RenderBackendValue(data.Value, b.format, b.generation(d))
+	r.SecretFields = []string{"value"}
+	b.nc.Redactor.Add(r.Text)
+	return r
+}
+
+// aboutBlocks tells Prefect's "block document not found" from a route the
+// server does not have ({"detail": "Not Found"}), so that a wrong api-url
+// is never mistaken for missing secrets. It consumes the body.
+func (b *Backend) aboutBlocks(resp *http.Response) bool {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return strings.Contains(strings.ToLower(b.nc.Detail(body, "detail")), "block")
+}
+
+func (b *Backend) statusError(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return &netclient.StatusError{
+		Host:   resp.Request.URL.Host,
+		Status: resp.StatusCode,
+		Detail: b.nc.Detail(body, "detail", "exception_message"),
+	}
+}
+
+func (b *Backend) wrap(what string, err error) error {
+	var se *netclient.StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+		return fmt.Errorf("rest backend at %s: %s: authentication failed (HTTP %d); check api-key or auth-string", b.host, what, se.Status)
+	}
+	return fmt.Errorf("rest backend at %s: %s: %w", b.host, what, err)
 }
 
 // forEach runs fn on every item, at most Concurrency at a time, and
@@ -443,98 +650,4 @@ func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) 
 		return ctx.Err()
 	}
 	return first
-}
-
-// What a run knows of the filter route.
-const (
-	filterUnknown = iota
-	filterPresent
-	filterAbsent
-)
-
-func (b *Backend) markFilter(present bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.filterState = filterAbsent
-	if present {
-		b.filterState = filterPresent
-	}
-}
-
-func (b *Backend) filterKnown() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.filterState
-}
-
-func (b *Backend) readOne(ctx context.Context, name string, includeSecrets bool) (*blockDocument, error) {
-	u := b.base + "/block_types/slug/secret/block_documents/name/" + url.PathEscape(name)
-	if includeSecrets {
-		u += "?include_secrets=true"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, netclient.UnwrapURL(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		if b.aboutBlocks(resp) {
-			return nil, nil // {"detail": "Block document not found"}
-		}
-		return nil, errors.New("HTTP 404 for the block route itself; check api-url (it ends in /api, or /api/accounts/<id>/workspaces/<id> on Prefect Cloud)")
-	}
-	if err := b.statusError(resp); err != nil {
-		return nil, err
-	}
-	var doc blockDocument
-	if err := decodeStrict(resp.Body, &doc); err != nil {
-		return nil, errors.New("the response is not a block document")
-	}
-	if doc.Name == "" {
-		doc.Name = name
-	}
-	return &doc, nil
-}
-
-func (b *Backend) resolution(d blockDocument) prefect.Resolution {
-	r := prefect.Resolution{Found: true, Source: prefect.SourceREST}
-	if len(d.Data.Value) == 0 {
-		r.Err = errors.New("the Secret block has no value")
-		return r
-	}
-	r.Text, r.Null, r.Err = prefect.RenderBackendValue(d.Data.Value, b.format, b.generation(d))
-	b.nc.Redactor.Add(r.Text)
-	return r
-}
-
-// aboutBlocks tells Prefect's "block document not found" from a route the
-// server does not have ({"detail": "Not Found"}), so that a wrong api-url
-// is never mistaken for missing secrets. It consumes the body.
-func (b *Backend) aboutBlocks(resp *http.Response) bool {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return strings.Contains(strings.ToLower(b.nc.Detail(body, "detail")), "block")
-}
-
-func (b *Backend) statusError(resp *http.Response) error {
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		return nil
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return &netclient.StatusError{
-		Host:   resp.Request.URL.Host,
-		Status: resp.StatusCode,
-		Detail: b.nc.Detail(body, "detail", "exception_message"),
-	}
-}
-
-func (b *Backend) wrap(what string, err error) error {
-	var se *netclient.StatusError
-	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
-		return fmt.Errorf("rest backend at %s: %s: authentication failed (HTTP %d); check api-key or auth-string", b.host, what, se.Status)
-	}
-	return fmt.Errorf("rest backend at %s: %s: %w", b.host, what, err)
 }
