@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/config"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/export"
@@ -49,7 +50,24 @@ type secret struct {
 	value    string
 	err      error
 	why      string // why it was skipped
+
+	slug     string // block type of a block other than a Secret block
+	profile  string // export profile, "" for none
+	aliased  bool   // declared ALIAS=NAME
+	matched  bool   // came from a wildcard
+	variable bool   // a Prefect Variable, not a secret
+	data     []byte // a block's data object
+	// secretFields are the block schema's secret_fields.
+	secretFields []string
+	updated      time.Time // when the backend document last changed
 }
+
+// block reports whether this is a block other than a Secret block.
+func (s *secret) block() bool { return s.slug != "" && s.slug != config.SecretSlug }
+
+// key names the secret for the backend: its name, or slug/name for a
+// block.
+func (s *secret) key() string { return prefect.BlockKey(s.slug, s.name) }
 
 // MaxWildcardMatches bounds what all the wildcards of a run may match
 // together, as config bounds declared entries: a backend listing a million
@@ -67,7 +85,8 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		if d.Wildcard {
 			continue
 		}
-		s := &secret{name: d.Name, declared: d.Declared, export: d.Export, optional: d.Optional}
+		s := &secret{name: d.Name, declared: d.Declared, export: d.Export, optional: d.Optional,
+			slug: d.Slug, profile: d.Profile, aliased: d.Aliased}
 		secrets = append(secrets, s)
 		taken[strings.ToUpper(d.Export)] = s
 	}
@@ -80,7 +99,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 		}
 		var backendNames []string
 		if backend != nil {
-			names, values, err := backend.List(ctx, d.Name, MaxWildcardMatches, !cfg.CheckOnly)
+			names, values, err := backend.List(ctx, prefect.BlockKey(d.Slug, d.Name), MaxWildcardMatches, !cfg.CheckOnly)
 			if err != nil {
 				return nil, err
 			}
@@ -92,16 +111,25 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 			}
 			backendNames = names
 		}
-		matches := matchPrefix(d.Name, local.Names(), backendNames)
+		var localNames []string
+		if d.Slug == "" {
+			localNames = local.Names()
+		}
+		matches := matchPrefix(prefect.BlockKey(d.Slug, d.Name), localNames, backendNames)
 		if len(matches) == 0 {
-			secrets = append(secrets, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, status: statusMissing})
+			secrets = append(secrets, &secret{name: d.Name, slug: d.Slug, declared: d.Declared, optional: d.Optional, status: statusMissing})
 			continue
 		}
 		if matched += len(matches); matched > MaxWildcardMatches {
 			return nil, fmt.Errorf("wildcard %s: the wildcards match more than %d secrets together; declare narrower prefixes", export.Display(d.Declared), MaxWildcardMatches)
 		}
-		for _, name := range matches {
-			s := &secret{name: name, declared: config.QuoteName(name), export: config.ExportName(name), optional: d.Optional}
+		for _, match := range matches {
+			slug, name := "", match
+			if d.Slug != "" {
+				slug, name = prefect.SplitBlockKey(match)
+			}
+			s := &secret{name: name, declared: config.QuoteName(match), export: config.ExportName(name), optional: d.Optional,
+				slug: slug, profile: d.Profile, matched: true}
 			key := strings.ToUpper(s.export)
 			if !plainMatch(name) {
 				// A matched name goes into secrets-found, which workflows
@@ -113,7 +141,7 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 				continue
 			}
 			if prev, ok := taken[key]; ok {
-				if prev.name == name {
+				if prev.key() == s.key() {
 					continue // declared explicitly too
 				}
 				s.status, s.why = statusSkipped, fmt.Sprintf("export name %q is taken by %s", s.export, prev.declared)
@@ -131,6 +159,10 @@ func resolve(ctx context.Context, cfg *config.Config, local *prefect.LocalSecret
 	var needBackend []*secret
 	for _, s := range secrets {
 		if s.status != "" {
+			continue
+		}
+		if s.block() {
+			needBackend = append(needBackend, s)
 			continue
 		}
 		r := local.Lookup(s.name)
@@ -161,8 +193,8 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 	if cfg.CheckOnly {
 		var asked []string
 		for _, s := range need {
-			if !listed[s.name] {
-				asked = append(asked, s.name)
+			if !listed[s.key()] {
+				asked = append(asked, s.key())
 			}
 		}
 		have := map[string]bool{}
@@ -173,8 +205,11 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 			}
 		}
 		for _, s := range need {
-			if listed[s.name] || have[s.name] {
+			if listed[s.key()] || have[s.key()] {
 				s.status, s.source = statusFound, backend.Kind()
+				if r, ok := prefetched[s.key()]; ok {
+					s.updated = r.Updated
+				}
 			}
 		}
 		return nil
@@ -182,9 +217,9 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 	uniq := make([]string, 0, len(need))
 	seen := map[string]bool{}
 	for _, s := range need {
-		if _, done := prefetched[s.name]; !done && !seen[s.name] {
-			seen[s.name] = true
-			uniq = append(uniq, s.name)
+		if _, done := prefetched[s.key()]; !done && !seen[s.key()] {
+			seen[s.key()] = true
+			uniq = append(uniq, s.key())
 		}
 	}
 	values := prefetched
@@ -198,7 +233,7 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 		}
 	}
 	for _, s := range need {
-		if r, ok := values[s.name]; ok {
+		if r, ok := values[s.key()]; ok {
 			s.apply(r)
 		}
 	}
@@ -208,13 +243,14 @@ func askBackend(ctx context.Context, cfg *config.Config, backend Backend, need [
 // label names the secret in log lines and messages.
 func (s *secret) label() string {
 	if s.export == "" && s.status == statusMissing && strings.HasSuffix(s.declared, "*") {
-		return export.Display(s.name + "*")
+		return export.Display(s.key() + "*")
 	}
-	return export.Display(s.name)
+	return export.Display(s.key())
 }
 
 func (s *secret) apply(r prefect.Resolution) {
 	s.source = r.Source
+	s.data, s.secretFields, s.updated = r.Data, r.SecretFields, r.Updated
 	switch {
 	case r.Err != nil:
 		s.status, s.err = statusError, r.Err

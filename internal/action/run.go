@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/cloud1"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/rest"
-	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/secretfile"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/servertext"
 )
 
@@ -138,18 +140,11 @@ func (r *run) execute(ctx context.Context) int {
 		r.writeSummary(nil)
 		return ExitFailed
 	}
-	exports, problems := r.exports(secrets)
-
-	if !cfg.CheckOnly {
-		for _, e := range exports {
-			masker.MaskValue(e.whole, cfg.MaskMinLength)
-			masker.MaskValue(e.Value, cfg.MaskMinLength)
-		}
-	}
+	planned := r.plan(secrets, masker)
 	masker.Flush()
 	r.logSecrets(secrets)
 	failed := r.judge(secrets)
-	problems = append(problems, r.runnerLimits(secrets, exports)...)
+	problems := append(planned.problems, r.runnerLimits(planned.exports)...)
 	for _, p := range problems {
 		r.ui.errorf("%s", p)
 		failed = true
@@ -164,7 +159,7 @@ func (r *run) execute(ctx context.Context) int {
 		r.ui.errorf("stopped before anything was written: %s", cancelReason(err))
 		return ExitFailed
 	}
-	if err := r.deliver(secrets, exports); err != nil {
+	if err := r.deliver(secrets, planned); err != nil {
 		r.ui.errorf("%v", err)
 		r.writeSummary(secrets)
 		return ExitFailed
@@ -202,54 +197,6 @@ func (r *run) newBackend() (Backend, error) {
 	}
 }
 
-// exportEntry is one variable to export, with the whole value it came from
-// (the same as Value unless parse-json split an object).
-type exportEntry struct {
-	export.Entry
-	whole string
-}
-
-// exports lists what to export, splitting JSON objects under parse-json.
-func (r *run) exports(secrets []*secret) ([]exportEntry, []string) {
-	var out []exportEntry
-	var problems []string
-	owner := map[string]string{}
-	for _, s := range secrets {
-		if s.status == statusFound || s.status == statusEmpty {
-			owner[strings.ToUpper(s.export)] = s.declared
-		}
-	}
-	for _, s := range secrets {
-		if s.status != statusFound && s.status != statusEmpty {
-			continue
-		}
-		if !r.cfg.ParseJSON {
-			out = append(out, exportEntry{Entry: export.Entry{Name: s.export, Value: s.value}, whole: s.value})
-			continue
-		}
-		leaves, ok := jsonLeaves(s.export, s.value)
-		if !ok {
-			out = append(out, exportEntry{Entry: export.Entry{Name: s.export, Value: s.value}, whole: s.value})
-			continue
-		}
-		delete(owner, strings.ToUpper(s.export))
-		for _, l := range leaves {
-			if why := config.DangerousExport(l.Name); why != "" {
-				r.ui.warnf("%s: JSON key exported as %s is skipped: %s", s.label(), export.Display(l.Name), why)
-				continue
-			}
-			key := strings.ToUpper(l.Name)
-			if prev, dup := owner[key]; dup {
-				problems = append(problems, fmt.Sprintf("%s: parse-json exports %s, which %s exports too", s.label(), l.Name, export.Display(prev)))
-				continue
-			}
-			owner[key] = s.declared
-			out = append(out, exportEntry{Entry: l, whole: s.value})
-		}
-	}
-	return out, problems
-}
-
 // MaxEnvString is Linux's bound on one environment string ("NAME=value"
 // and its NUL, MAX_ARG_STRLEN): a longer variable makes every later step
 // fail to start with "argument list too long".
@@ -258,21 +205,14 @@ const MaxEnvString = 128 << 10
 // runnerLimits finds exports the runner cannot carry, as problems that fail
 // the step before anything is written, and warns where an act-based runner
 // will change a value's bytes.
-func (r *run) runnerLimits(secrets []*secret, exports []exportEntry) []string {
+func (r *run) runnerLimits(exports []plannedExport) []string {
 	cfg := r.cfg
 	if !cfg.Runner.Active || cfg.CheckOnly || cfg.Format != config.FormatNone {
 		return nil
 	}
-	owner := map[string]string{}
-	for _, s := range secrets {
-		owner[s.export] = s.label()
-	}
 	var problems []string
 	for _, e := range exports {
-		who := owner[e.Name]
-		if who == "" {
-			who = export.Display(e.Name)
-		}
+		who := e.owner.label()
 		if size := len(e.Name) + 1 + len(e.Value) + 1; cfg.ExportEnv && size > MaxEnvString {
 			problems = append(problems, fmt.Sprintf("secret %s: the variable %s would take %d bytes, over the %d Linux allows one environment variable, and every later step would fail to start; set export-env: false to export it as an output only", who, e.Name, size, MaxEnvString))
 		}
@@ -281,38 +221,6 @@ func (r *run) runnerLimits(secrets []*secret, exports []exportEntry) []string {
 		}
 	}
 	return problems
-}
-
-// jsonLeaves splits a JSON object into NAME_KEY entries, nested objects into
-// NAME_KEY_SUB; arrays and scalars are rendered as values are (SPEC §5).
-func jsonLeaves(prefix, text string) ([]export.Entry, bool) {
-	v, err := pyvalue.Loads(text)
-	if err != nil {
-		return nil, false
-	}
-	d, ok := v.(*pyvalue.Dict)
-	if !ok {
-		return nil, false
-	}
-	var out []export.Entry
-	var walk func(prefix string, d *pyvalue.Dict)
-	walk = func(prefix string, d *pyvalue.Dict) {
-		for i := 0; i < d.Len(); i++ {
-			k, _ := d.Key(i).(pyvalue.Str)
-			name := prefix + "_" + config.ExportName(string(k))
-			if sub, ok := d.Val(i).(*pyvalue.Dict); ok && sub.Len() > 0 {
-				walk(name, sub)
-				continue
-			}
-			text, _, err := pyvalue.Render(d.Val(i))
-			if err != nil {
-				continue
-			}
-			out = append(out, export.Entry{Name: name, Value: text})
-		}
-	}
-	walk(prefix, d)
-	return out, true
 }
 
 // judge reports missing, empty and unreadable secrets and says whether the
@@ -384,19 +292,114 @@ func (r *run) logSecrets(secrets []*secret) {
 	r.ui.debugf("resolved %d secrets with %d backend requests in %d ms", len(secrets), requests, r.w.Now().Sub(r.start).Milliseconds())
 }
 
-// deliver writes the exports: file commands on a runner, text for --format,
-// or nothing (the summary table says what was found).
-func (r *run) deliver(secrets []*secret, exports []exportEntry) error {
+// deliver writes the exports: credential files first, then file commands
+// on a runner (with the env-file and the post step's state), text for
+// --format, or nothing (the summary table says what was found). Either
+// all of it is written or none: a failure removes the files already made.
+func (r *run) deliver(secrets []*secret, p plan) error {
 	cfg := r.cfg
-	entries := make([]export.Entry, 0, len(exports))
-	for _, e := range exports {
+	entries := make([]export.Entry, 0, len(p.exports))
+	for _, e := range p.exports {
 		entries = append(entries, e.Entry)
 	}
+	if cfg.CheckOnly {
+		entries, p.files = nil, nil
+	}
+	dir, paths, err := r.writeFiles(p.files)
+	if err != nil {
+		return err
+	}
+	undo := func() {
+		if dir != nil {
+			dir.Undo()
+		}
+	}
+	entries = append(entries, paths...)
+	if err := r.deliverEntries(secrets, entries, dir); err != nil {
+		undo()
+		return err
+	}
+	if dir != nil && !cfg.Runner.Active {
+		r.ui.infof("credential files are in %s", dir.Exported)
+	}
+	return nil
+}
+
+func (r *run) deliverEntries(secrets []*secret, entries []export.Entry, dir *secretfile.Dir) error {
+	cfg := r.cfg
+	var envFile *secretfile.Written
+	if cfg.EnvFile != "" && !cfg.CheckOnly {
+		text, err := export.Dotenv(entries)
+		if err != nil {
+			return fmt.Errorf("env-file: %w", err)
+		}
+		path := cfg.EnvFile
+		if cfg.Runner.Workspace != "" {
+			path = filepath.Join(cfg.Runner.Workspace, path)
+		}
+		w, err := secretfile.WriteNew(path, []byte(text))
+		if err != nil {
+			return fmt.Errorf("env-file: %w", err)
+		}
+		envFile = &w
+	}
+	err := r.writeOut(secrets, entries, dir, envFile)
+	if err != nil && envFile != nil {
+		_ = os.Remove(envFile.Path)
+	}
+	return err
+}
+
+// writeFiles writes the planned credential files, one per credential and
+// name, and returns the variables that name their paths.
+func (r *run) writeFiles(files []plannedFile) (*secretfile.Dir, []export.Entry, error) {
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	cfg := r.cfg
+	parent, exported := cfg.FilesDir, ""
+	switch {
+	case cfg.Runner.Active:
+		if cfg.Runner.TempDir == "" {
+			return nil, nil, errors.New("credential files need RUNNER_TEMP, which the runner did not set")
+		}
+		parent, exported = cfg.Runner.TempDir, cfg.HostTemp
+	case parent == "":
+		parent = r.w.Environ.Get("TMPDIR")
+		if parent == "" {
+			parent = "/tmp"
+		}
+	}
+	dir, err := secretfile.NewDir(parent, exported, r.w.Random)
+	if err != nil {
+		return nil, nil, err
+	}
+	written := map[string]string{}
+	var entries []export.Entry
+	for _, f := range files {
+		id := fmt.Sprintf("%d-%s", f.seq, f.Name)
+		path, ok := written[id]
+		if !ok {
+			name := fmt.Sprintf("%s-%s", strings.ToLower(f.owner.export), f.Name)
+			if path, err = dir.Write(name, f.Content); err != nil {
+				dir.Undo()
+				return nil, nil, fmt.Errorf("%s: %w", f.owner.label(), err)
+			}
+			written[id] = path
+		}
+		entries = append(entries, export.Entry{Name: f.Var, Value: path})
+	}
+	return dir, entries, nil
+}
+
+// stateFiles is the GITHUB_STATE entry that hands the post step the files
+// to remove.
+const stateFiles = "prefect-secrets-files"
+
+func (r *run) writeOut(secrets []*secret, entries []export.Entry, dir *secretfile.Dir, envFile *secretfile.Written) error {
+	cfg := r.cfg
 	switch cfg.Format {
 	case config.FormatShell, config.FormatDotenv, config.FormatJSON:
-		if cfg.CheckOnly {
-			entries = nil
-		}
 		var text string
 		var err error
 		switch cfg.Format {
@@ -418,21 +421,33 @@ func (r *run) deliver(secrets []*secret, exports []exportEntry) error {
 		return err
 	}
 	var outputs, env []export.Entry
-	if !cfg.CheckOnly {
-		if cfg.ExportOutputs {
-			outputs = append(outputs, entries...)
-		}
-		if cfg.ExportEnv {
-			env = entries
-		}
+	if cfg.ExportOutputs {
+		outputs = append(outputs, entries...)
+	}
+	if cfg.ExportEnv {
+		env = entries
 	}
 	outputs = append(outputs, reservedOutputs(secrets)...)
+	var state []export.Entry
+	var written []secretfile.Written
+	if dir != nil {
+		written = dir.Written()
+	}
+	if envFile != nil {
+		written = append(written, *envFile)
+	}
+	if len(written) > 0 {
+		state = []export.Entry{{Name: stateFiles, Value: secretfile.Encode(written)}}
+		if cfg.Runner.StatePath == "" {
+			r.ui.warnf("GITHUB_STATE is not set, so no post step can remove the credential files")
+		}
+	}
 	var appends []export.Append
 	for _, f := range []struct {
 		path    string
 		entries []export.Entry
-	}{{cfg.Runner.OutputPath, outputs}, {cfg.Runner.EnvPath, env}} {
-		if len(f.entries) == 0 {
+	}{{cfg.Runner.OutputPath, outputs}, {cfg.Runner.EnvPath, env}, {cfg.Runner.StatePath, state}} {
+		if len(f.entries) == 0 || f.path == "" {
 			continue
 		}
 		data, err := export.FormatEntries(r.w.Random, f.entries)

@@ -298,7 +298,7 @@ func TestParseJSONCollision(t *testing.T) {
 	if r.code != ExitFailed || r.outputsRaw != earlierOutputs {
 		t.Fatalf("exit %d, outputs %q; want a failure with files unchanged", r.code, r.outputsRaw)
 	}
-	if !strings.Contains(r.stdout, "parse-json exports A_B") {
+	if !strings.Contains(r.stdout, "A: exports A_B, which A_B exports too") {
 		t.Errorf("collision not reported:\n%s", r.stdout)
 	}
 }

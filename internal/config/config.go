@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,6 +260,9 @@ func Parse(src Sources) (*Config, error) {
 	}
 	c.Files = p.configFiles()
 	c.EnvFile = get("env-file")
+	if f := c.EnvFile; f != "" && (filepath.IsAbs(f) || slices.Contains(strings.Split(filepath.ToSlash(f), "/"), "..")) {
+		p.problem("env-file", "%q must be a path inside the workspace, relative to it, without ..", f)
+	}
 	c.KeepFiles = p.boolean("keep-files")
 	c.FilesDir = strings.TrimSpace(filesDir.value)
 	c.HostTemp = strings.TrimSpace(hostTemp.value)

@@ -25,6 +25,19 @@ var maskSeparators = []string{"\r\n", "\r", "\n", "::", "%0A", "%0D", "%0a", "%0
 // Empty and whitespace-only strings are left out: the runner would only
 // warn.
 func MaskStrings(value string, minLeaf int) []string {
+	var decoded pyvalue.Value
+	t := strings.TrimSpace(value)
+	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		if v, err := pyvalue.Loads(value); err == nil {
+			decoded = v
+		}
+	}
+	return MaskDecoded(value, decoded, minLeaf)
+}
+
+// MaskDecoded is MaskStrings for a value already decoded (nil when it is
+// not JSON), so that a value is parsed once for exports and masks alike.
+func MaskDecoded(value string, decoded pyvalue.Value, minLeaf int) []string {
 	var out []string
 	add := func(s string) {
 		if strings.TrimSpace(s) == "" {
@@ -43,18 +56,20 @@ func MaskStrings(value string, minLeaf int) []string {
 		}
 	}
 	add(value)
-	t := strings.TrimSpace(value)
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		if v, err := pyvalue.Loads(value); err == nil {
-			walkLeaves(v, func(leaf string) {
-				if utf8.RuneCountInString(leaf) >= minLeaf {
-					add(leaf)
-				}
-			})
-		}
+	switch decoded.(type) {
+	case *pyvalue.Dict, *pyvalue.List:
+		walkLeaves(decoded, func(leaf string) {
+			if utf8.RuneCountInString(leaf) >= minLeaf {
+				add(leaf)
+			}
+		})
 	}
 	return out
 }
+
+// MaskText is MaskStrings for text that is not to be read as JSON: the
+// text, its pieces and its JSON-escaped forms.
+func MaskText(text string) []string { return MaskDecoded(text, nil, 0) }
 
 // splitPieces cuts s at every mask separator.
 func splitPieces(s string) []string {
@@ -137,6 +152,20 @@ func (m *Masker) Mask(s string) {
 // MaskValue queues every mask MaskStrings gives for value.
 func (m *Masker) MaskValue(value string, minLeaf int) {
 	for _, s := range MaskStrings(value, minLeaf) {
+		m.Mask(s)
+	}
+}
+
+// MaskDecoded queues every mask MaskDecoded gives.
+func (m *Masker) MaskDecoded(value string, decoded pyvalue.Value, minLeaf int) {
+	for _, s := range MaskDecoded(value, decoded, minLeaf) {
+		m.Mask(s)
+	}
+}
+
+// MaskText queues every mask MaskText gives.
+func (m *Masker) MaskText(text string) {
+	for _, s := range MaskText(text) {
 		m.Mask(s)
 	}
 }
