@@ -101,7 +101,7 @@ type Config struct {
 	// HostTemp is the runner's temporary folder as later steps see it
 	// (passed in runs.args, which the runner does not rewrite); "" when
 	// this process sees the same paths as they do.
-	HostTemp string
+	HostTemp    string
 	Backend     BackendConfig
 	Files       []*prefect.ConfigTOML
 	ValueFormat prefect.ValueFormat
