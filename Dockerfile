@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The runner builds this image on every job, so the build does only what
 # the binary needs: `go build` fetches just the modules it imports (the
 # test-only ones are never downloaded), and the result is one static file.
@@ -9,6 +8,7 @@ COPY go.mod go.sum main.go ./
 COPY internal ./internal
 RUN go build -ldflags="-s -w" -o /prefect-secrets . \
  && mkdir -p /rootfs/etc/ssl/certs \
+ && ln -s prefect-secrets /rootfs/prefect-secrets-post \
  && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/
 
 # The final image holds the CA certificates and the binary, nothing else.

@@ -57,6 +57,7 @@ type result struct {
 	code                        int
 	stdout, stderr              string
 	outputsRaw, envRaw, summary string
+	stateRaw                    string
 	outputs, exported           []runnertest.Entry
 	dir                         string
 }
@@ -77,14 +78,20 @@ func runAction(t *testing.T, inv invocation) result {
 	}
 	paths := map[string]string{}
 	if inv.runner {
-		for name, before := range map[string]string{"output": inv.outputsBefore, "env": inv.envBefore, "summary": inv.summaryBefore} {
+		for name, before := range map[string]string{"output": inv.outputsBefore, "env": inv.envBefore, "summary": inv.summaryBefore, "state": ""} {
 			p := filepath.Join(dir, name)
 			if err := os.WriteFile(p, []byte(before), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			paths[name] = p
 		}
-		env = append(env, "GITHUB_OUTPUT="+paths["output"], "GITHUB_ENV="+paths["env"], "GITHUB_STEP_SUMMARY="+paths["summary"])
+		for _, sub := range []string{"runner_temp", "workspace"} {
+			if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env = append(env, "GITHUB_OUTPUT="+paths["output"], "GITHUB_ENV="+paths["env"], "GITHUB_STEP_SUMMARY="+paths["summary"],
+			"GITHUB_STATE="+paths["state"], "RUNNER_TEMP="+filepath.Join(dir, "runner_temp"), "GITHUB_WORKSPACE="+filepath.Join(dir, "workspace"))
 	}
 	args := make([]string, len(inv.args))
 	for i, a := range inv.args {
@@ -116,6 +123,7 @@ func runAction(t *testing.T, inv invocation) result {
 		r.outputsRaw = readFile(t, paths["output"])
 		r.envRaw = readFile(t, paths["env"])
 		r.summary = readFile(t, paths["summary"])
+		r.stateRaw = readFile(t, paths["state"])
 		var err error
 		if r.outputs, err = runnertest.ParseFileCommands([]byte(r.outputsRaw)); err != nil {
 			t.Fatalf("the runner cannot read GITHUB_OUTPUT: %v\n%s", err, r.outputsRaw)

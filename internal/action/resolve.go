@@ -39,6 +39,98 @@ type Backend interface {
 	Requests() int
 }
 
+// VariableReader is a backend that also serves Prefect Variables (the
+// Prefect 2/3 REST API).
+type VariableReader interface {
+	// Variables resolves names; names the backend lacks are absent.
+	Variables(ctx context.Context, names []string) (map[string]prefect.Resolution, error)
+	// ListVariables lists, with their values, the Variables whose names
+	// start with prefix; more than limit is an error.
+	ListVariables(ctx context.Context, prefix string, limit int) ([]string, map[string]prefect.Resolution, error)
+}
+
+// SourceVariable is the source the summary shows for a Prefect Variable.
+const SourceVariable = "variable"
+
+// resolveVariables resolves the declared Prefect Variables: one filter
+// request per 200 names and one round of pages per wildcard. taken holds
+// the export names secrets use, which variables share.
+func resolveVariables(ctx context.Context, cfg *config.Config, backend Backend, secrets []*secret) ([]*secret, error) {
+	if len(cfg.Variables) == 0 {
+		return nil, nil
+	}
+	vr, ok := backend.(VariableReader)
+	if !ok {
+		return nil, fmt.Errorf("the %s backend has no Prefect Variables", backend.Kind())
+	}
+	taken := map[string]*secret{}
+	for _, s := range secrets {
+		if s.export != "" {
+			taken[strings.ToUpper(s.export)] = s
+		}
+	}
+	var out []*secret
+	var names []string
+	for _, d := range cfg.Variables {
+		if d.Wildcard {
+			continue
+		}
+		s := &secret{name: d.Name, declared: d.Declared, export: d.Export, optional: d.Optional, variable: true, aliased: d.Aliased}
+		out = append(out, s)
+		names = append(names, d.Name)
+		taken[strings.ToUpper(d.Export)] = s
+	}
+	values := map[string]prefect.Resolution{}
+	if len(names) > 0 {
+		v, err := vr.Variables(ctx, names)
+		if err != nil {
+			return nil, err
+		}
+		values = v
+	}
+	for _, d := range cfg.Variables {
+		if !d.Wildcard {
+			continue
+		}
+		matches, listed, err := vr.ListVariables(ctx, d.Name, MaxWildcardMatches)
+		if err != nil {
+			return nil, err
+		}
+		if len(matches) == 0 {
+			out = append(out, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, variable: true, status: statusMissing})
+			continue
+		}
+		for _, name := range matches {
+			s := &secret{name: name, declared: name, export: config.ExportName(name), optional: d.Optional, variable: true, matched: true}
+			key := strings.ToUpper(s.export)
+			if prev, dup := taken[key]; dup {
+				if prev.variable && prev.name == name {
+					continue
+				}
+				s.status, s.why, s.export = statusSkipped, fmt.Sprintf("export name %q is taken by %s", s.export, prev.declared), ""
+			} else if why := config.DangerousExport(s.export); why != "" {
+				s.status, s.why, s.export = statusSkipped, why, ""
+			} else {
+				taken[key] = s
+				values[name] = listed[name]
+			}
+			out = append(out, s)
+		}
+	}
+	for _, s := range out {
+		if s.status != "" {
+			continue
+		}
+		if r, ok := values[s.name]; ok && r.Found {
+			s.apply(r)
+			s.source = SourceVariable
+		} else {
+			s.status = statusMissing
+		}
+	}
+	return out, nil
+}
+
 // secret is one resolved secret: an explicit entry or a wildcard match.
 type secret struct {
 	name     string // secret name

@@ -135,6 +135,11 @@ func (r *run) execute(ctx context.Context) int {
 	backendCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	secrets, err := resolve(backendCtx, cfg, local, backend, r.redactor.Add)
+	if err == nil {
+		var vars []*secret
+		vars, err = resolveVariables(backendCtx, cfg, backend, secrets)
+		secrets = append(secrets, vars...)
+	}
 	if err != nil {
 		r.ui.errorf("%v", err)
 		r.writeSummary(nil)
@@ -282,7 +287,11 @@ func (r *run) logSecrets(secrets []*secret) {
 		if src == "" {
 			src = "-"
 		}
-		r.ui.infof("%s -> %s (%s): %s", s.label(), export.Display(exp), src, s.status)
+		age := ""
+		if !s.updated.IsZero() {
+			age = ", updated " + export.Age(r.w.Now(), s.updated)
+		}
+		r.ui.infof("%s -> %s (%s): %s%s", s.label(), export.Display(exp), src, s.status, age)
 	}
 	r.ui.endGroup()
 	requests := 0
@@ -463,6 +472,9 @@ func (r *run) writeOut(secrets []*secret, entries []export.Entry, dir *secretfil
 func reservedOutputs(secrets []*secret) []export.Entry {
 	var found, missing, empty []string
 	for _, s := range secrets {
+		if s.variable {
+			continue // the reserved outputs speak of secrets
+		}
 		switch s.status {
 		case statusFound:
 			found = append(found, s.declared)
@@ -481,12 +493,12 @@ func reservedOutputs(secrets []*secret) []export.Entry {
 }
 
 func (r *run) report(secrets []*secret) export.Report {
-	rep := export.Report{Elapsed: r.w.Now().Sub(r.start), CheckOnly: r.cfg.CheckOnly}
+	rep := export.Report{Elapsed: r.w.Now().Sub(r.start), CheckOnly: r.cfg.CheckOnly, Now: r.w.Now()}
 	if r.backend != nil {
 		rep.Requests = r.backend.Requests()
 	}
 	for _, s := range secrets {
-		row := export.Row{Name: s.declared, Source: s.source, Status: s.status}
+		row := export.Row{Name: s.declared, Source: s.source, Status: s.status, Updated: s.updated}
 		if s.status == statusFound || s.status == statusEmpty {
 			row.Export = s.export
 		}

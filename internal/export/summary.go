@@ -13,6 +13,9 @@ type Row struct {
 	Export string // export name, "" when nothing is exported
 	Source string // env, toml, graphql or rest; "" when not found
 	Status string // found, missing, empty, skipped or error
+	// Updated is when the backend document last changed; zero when not
+	// known (local sources, Prefect Cloud 1.0).
+	Updated time.Time
 }
 
 // Report is what a run tells about itself.
@@ -21,6 +24,45 @@ type Report struct {
 	Requests  int
 	Elapsed   time.Duration
 	CheckOnly bool
+	// Now is the time ages are counted to.
+	Now time.Time
+}
+
+// Age says how long ago t was, in the largest whole unit: "3 days ago".
+func Age(now, t time.Time) string {
+	d := now.Sub(t)
+	unit := func(n int64, name string) string {
+		if n == 1 {
+			return "1 " + name + " ago"
+		}
+		return fmt.Sprintf("%d %ss ago", n, name)
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return unit(int64(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	}
+	return unit(int64(d/(24*time.Hour)), "day")
+}
+
+// ages reports whether any row knows when it was updated.
+func (r Report) ages() bool {
+	for _, row := range r.Rows {
+		if !row.Updated.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func (r Report) age(row Row) string {
+	if row.Updated.IsZero() {
+		return "-"
+	}
+	return Age(r.Now, row.Updated)
 }
 
 func (r Report) counts() string {
@@ -54,10 +96,19 @@ func (r Report) footer() string {
 func Markdown(r Report) string {
 	var b strings.Builder
 	b.WriteString("### Prefect secrets\n\n")
-	b.WriteString("| Secret | Export name | Source | Status |\n")
-	b.WriteString("| --- | --- | --- | --- |\n")
+	if r.ages() {
+		b.WriteString("| Secret | Export name | Source | Status | Updated |\n")
+		b.WriteString("| --- | --- | --- | --- | --- |\n")
+	} else {
+		b.WriteString("| Secret | Export name | Source | Status |\n")
+		b.WriteString("| --- | --- | --- | --- |\n")
+	}
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(row.Name), cell(row.Export), cell(row.Source), row.Status)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |", cell(row.Name), cell(row.Export), cell(row.Source), row.Status)
+		if r.ages() {
+			fmt.Fprintf(&b, " %s |", r.age(row))
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("\n")
 	b.WriteString(r.footer())
@@ -93,9 +144,18 @@ func cell(s string) string {
 func Table(r Report) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SECRET\tEXPORT\tSOURCE\tSTATUS")
+	ages := r.ages()
+	header := "SECRET\tEXPORT\tSOURCE\tSTATUS"
+	if ages {
+		header += "\tUPDATED"
+	}
+	fmt.Fprintln(w, header)
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", Display(row.Name), dash(row.Export), dash(row.Source), row.Status)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s", Display(row.Name), dash(row.Export), dash(row.Source), row.Status)
+		if ages {
+			fmt.Fprintf(w, "\t%s", r.age(row))
+		}
+		fmt.Fprintln(w)
 	}
 	_ = w.Flush()
 	b.WriteString(r.footer())

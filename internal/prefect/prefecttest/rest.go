@@ -47,9 +47,10 @@ type REST struct {
 	// schemas its blocks were registered with: 3.4.25 unless set.
 	Version string
 
-	mu      sync.Mutex
-	blocks  []*Block
-	router  routers.Router
+	mu        sync.Mutex
+	blocks    []*Block
+	variables map[string]json.RawMessage
+	router    routers.Router
 	queries []string
 }
 
@@ -111,6 +112,16 @@ func (s *REST) AddBlock(b Block) {
 		}
 	}
 	s.blocks = append(s.blocks, &b)
+}
+
+// AddVariable stores a Prefect Variable whose value is the JSON text value.
+func (s *REST) AddVariable(name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.variables == nil {
+		s.variables = map[string]json.RawMessage{}
+	}
+	s.variables[name] = json.RawMessage(value)
 }
 
 func (s *REST) version(b *Block) string {
@@ -244,6 +255,8 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.filter(w, body)
+	case rest == "/variables/filter" && r.Method == http.MethodPost:
+		s.variablesFilter(w, body)
 	case rest == "/block_documents/" && r.Method == http.MethodPost:
 		s.create(w, body)
 	case strings.HasPrefix(rest, "/block_types/slug/") && r.Method == http.MethodGet:
@@ -269,6 +282,48 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		detail(w, http.StatusNotFound, "detail", "Not Found")
 	}
+}
+
+// variablesFilter is POST /variables/filter, sorted by name as
+// NAME_ASC asks.
+func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Variables *nameFilter `json:"variables"`
+		Limit     *int        `json:"limit"`
+		Offset    int         `json:"offset"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
+		return
+	}
+	s.mu.Lock()
+	s.queries = append(s.queries, string(body))
+	s.mu.Unlock()
+	limit := 200
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	if limit > 200 {
+		detail(w, http.StatusUnprocessableEntity, "detail", "Invalid limit: must be less than or equal to 200.")
+		return
+	}
+	s.mu.Lock()
+	names := make([]string, 0, len(s.variables))
+	for n := range s.variables {
+		if matchesName(req.Variables, n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	out := []any{}
+	for i := req.Offset; i < len(names) && len(out) < limit; i++ {
+		out = append(out, map[string]any{
+			"id": uuidFor("variable", names[i]), "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00.000000Z",
+			"name": names[i], "value": s.variables[names[i]], "tags": []string{},
+		})
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
 }
 
 // blockPath splits /block_types/slug/<slug>/block_documents/name/<name>.

@@ -651,3 +651,131 @@ func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) 
 	}
 	return first
 }
+
+type variable struct {
+	Name    string          `json:"name"`
+	Value   json.RawMessage `json:"value"`
+	Updated time.Time       `json:"updated"`
+}
+
+// variablesFilter runs one POST /variables/filter.
+func (b *Backend) variablesFilter(ctx context.Context, names []string, like string, offset int) ([]variable, error) {
+	name := map[string]any{}
+	if names != nil {
+		name["any_"] = names
+	} else if like != "" {
+		name["like_"] = like
+	}
+	body := map[string]any{"limit": PageSize, "offset": offset, "sort": "NAME_ASC"}
+	if len(name) > 0 {
+		body["variables"] = map[string]any{"name": name}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/variables/filter", bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, netclient.UnwrapURL(err)
+	}
+	defer resp.Body.Close()
+	if err := b.statusError(resp); err != nil {
+		return nil, err
+	}
+	var vars []variable
+	if err := decodeStrict(resp.Body, &vars); err != nil {
+		return nil, errors.New("the response is not a list of variables")
+	}
+	if len(vars) > PageSize {
+		return nil, fmt.Errorf("the server sent %d variables for a page of %d", len(vars), PageSize)
+	}
+	return vars, nil
+}
+
+// ValidVariable is what a Prefect Variable name may be.
+var ValidVariable = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// Variables resolves Prefect Variables by name, 200 a request. A value is
+// exported as Variable.get gives it: a string as it is, anything else as
+// JSON, null as empty.
+func (b *Backend) Variables(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
+	var valid []string
+	for _, n := range names {
+		if ValidVariable.MatchString(n) {
+			valid = append(valid, n)
+		}
+	}
+	var chunks [][]string
+	for start := 0; start < len(valid); start += PageSize {
+		chunks = append(chunks, valid[start:min(start+PageSize, len(valid))])
+	}
+	out := map[string]prefect.Resolution{}
+	var mu sync.Mutex
+	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
+		vars, err := b.variablesFilter(ctx, chunk, "", 0)
+		if err != nil {
+			return b.wrap("reading variables", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range vars {
+			out[v.Name] = b.variableResolution(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListVariables lists the Variables whose names start with prefix, with
+// their values, a page of 200 at a time.
+func (b *Backend) ListVariables(ctx context.Context, prefix string, limit int) ([]string, map[string]prefect.Resolution, error) {
+	var names []string
+	out := map[string]prefect.Resolution{}
+	seen := map[string]bool{}
+	for offset := 0; ; offset += PageSize {
+		vars, err := b.variablesFilter(ctx, nil, prefix, offset)
+		if err != nil {
+			return nil, nil, b.wrap("listing variables", err)
+		}
+		fresh := 0
+		for _, v := range vars {
+			if seen[v.Name] {
+				continue
+			}
+			seen[v.Name] = true
+			fresh++
+			if strings.HasPrefix(v.Name, prefix) {
+				names = append(names, v.Name)
+				out[v.Name] = b.variableResolution(v)
+			}
+		}
+		if len(names) > limit {
+			return nil, nil, b.wrap("listing variables", fmt.Errorf("more than %d names start with %q", limit, prefix))
+		}
+		if len(vars) < PageSize {
+			return names, out, nil
+		}
+		if fresh == 0 || len(seen) > MaxListed {
+			return nil, nil, b.wrap("listing variables", errors.New("the server repeats pages or lists too many"))
+		}
+	}
+}
+
+func (b *Backend) variableResolution(v variable) prefect.Resolution {
+	r := prefect.Resolution{Found: true, Source: prefect.SourceREST, Updated: v.Updated}
+	if len(v.Value) == 0 {
+		v.Value = json.RawMessage("null")
+	}
+	// Variable.get returns the stored value itself, never json.loads of a
+	// string: Prefect 2's Secret semantics.
+	r.Text, r.Null, r.Err = prefect.RenderBackendValue(v.Value, b.format, prefect.Prefect2)
+	return r
+}
