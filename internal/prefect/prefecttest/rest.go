@@ -51,7 +51,7 @@ type REST struct {
 	blocks    []*Block
 	variables map[string]json.RawMessage
 	router    routers.Router
-	queries []string
+	queries   []string
 }
 
 // Block is one block document the fake holds.
