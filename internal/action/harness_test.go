@@ -49,6 +49,8 @@ type invocation struct {
 	files                    map[string]string // extra files, by name relative to the temp dir; "$DIR" in env is replaced
 	// ctx, when set, is the run's context (to cancel it mid-run).
 	ctx context.Context
+	// prepare, when set, runs on the run's directory before the action.
+	prepare func(dir string)
 	// backoff and attemptTimeout shorten the network timing.
 	backoff, attemptTimeout time.Duration
 }
@@ -92,6 +94,9 @@ func runAction(t *testing.T, inv invocation) result {
 		}
 		env = append(env, "GITHUB_OUTPUT="+paths["output"], "GITHUB_ENV="+paths["env"], "GITHUB_STEP_SUMMARY="+paths["summary"],
 			"GITHUB_STATE="+paths["state"], "RUNNER_TEMP="+filepath.Join(dir, "runner_temp"), "GITHUB_WORKSPACE="+filepath.Join(dir, "workspace"))
+	}
+	if inv.prepare != nil {
+		inv.prepare(dir)
 	}
 	args := make([]string, len(inv.args))
 	for i, a := range inv.args {

@@ -37,6 +37,9 @@ type plan struct {
 func (r *run) plan(secrets []*secret, masker *export.Masker) plan {
 	cfg := r.cfg
 	var p plan
+	if cfg.CheckOnly {
+		return p // nothing is exported, and values were never asked for
+	}
 	owner := map[string]*secret{}
 	claim := func(s *secret, name string) bool {
 		key := strings.ToUpper(name)

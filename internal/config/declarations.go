@@ -365,8 +365,10 @@ func (d Declaration) Claims() []string {
 	if profile == "" && d.Block() && !d.Aliased {
 		profile, _ = credential.ForType(d.Slug)
 	}
-	switch profile {
-	case "", credential.FileProfile:
+	switch {
+	case profile == "" && d.Block():
+		return nil // flattened: PREFIX_FIELD names, checked once read
+	case profile == "", profile == credential.FileProfile:
 		return []string{d.Export}
 	}
 	return credential.Variables(profile)

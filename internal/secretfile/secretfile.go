@@ -20,6 +20,10 @@ type Written struct {
 	Path string `json:"path"`
 	Dev  uint64 `json:"dev"`
 	Ino  uint64 `json:"ino"`
+	// Size and Mtime tell a file rewritten in place, or a new file that
+	// got the freed inode, from the one written.
+	Size  int64 `json:"size"`
+	Mtime int64 `json:"mtime"`
 }
 
 // Dir is a folder of credential files. Path is where this process writes;
@@ -95,12 +99,13 @@ func create(path string, content []byte) (Written, error) {
 	if err != nil {
 		return Written{}, fmt.Errorf("cannot create %s: %w", path, unwrap(err))
 	}
-	w, err := identity(f, path)
-	if err == nil {
-		_, err = f.Write(content)
-	}
+	_, err = f.Write(content)
 	if err == nil {
 		err = f.Sync()
+	}
+	var w Written
+	if err == nil {
+		w, err = identity(f, path)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -118,7 +123,7 @@ func identity(f *os.File, path string) (Written, error) {
 		return Written{}, err
 	}
 	dev, ino := fileID(info)
-	return Written{Path: path, Dev: dev, Ino: ino}, nil
+	return Written{Path: path, Dev: dev, Ino: ino, Size: info.Size(), Mtime: info.ModTime().UnixNano()}, nil
 }
 
 // Encode is the file list as the state the post step receives.
@@ -153,7 +158,7 @@ func Remove(files []Written) (removed int, left []string) {
 			left = append(left, fmt.Sprintf("%s: no longer a regular file, left alone", w.Path))
 			continue
 		}
-		if dev, ino := fileID(info); dev != w.Dev || ino != w.Ino {
+		if dev, ino := fileID(info); dev != w.Dev || ino != w.Ino || info.Size() != w.Size || info.ModTime().UnixNano() != w.Mtime {
 			left = append(left, fmt.Sprintf("%s: no longer the file that was written, left alone", w.Path))
 			continue
 		}
