@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -522,4 +523,51 @@ func mixedServer(t testing.TB) (*prefecttest.REST, string, string) {
 		vars = append(vars, fmt.Sprintf("v_%02d", i))
 	}
 	return s, strings.Join(decl, "\n"), strings.Join(vars, "\n")
+}
+
+// TestGoldenCredentials keeps what the runner sees of a run with blocks,
+// profiles, a file, a block wildcard and Variables: masks, the log, the
+// files commands and the job summary with each document's age.
+func TestGoldenCredentials(t *testing.T) {
+	t.Parallel()
+	s := credentialServer(t)
+	decl := "aws-credentials/prod\nkubernetes-cluster-config/prod\nAPPCFG=my-config/app\nmy-config/*\ngithub-credentials/absent?\nDB=db-password"
+	r := runAction(t, invocation{env: append(restEnv(s, decl), "INPUT_VARIABLES=deploy_env, feature*"), runner: true})
+	host := strings.TrimPrefix(s.Server.URL, "http://")
+	clean := func(text string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(text, r.dir, "$DIR"), host, "$HOST")
+	}
+	var b strings.Builder
+	b.WriteString("==== exit\n" + string(rune('0'+r.code)) + "\n")
+	for _, part := range []struct{ title, body string }{
+		{"stdout", r.stdout}, {"GITHUB_OUTPUT", r.outputsRaw}, {"GITHUB_ENV", r.envRaw},
+		{"GITHUB_STATE", r.stateRaw}, {"GITHUB_STEP_SUMMARY", r.summary},
+	} {
+		if part.body != "" {
+			b.WriteString("==== " + part.title + "\n" + clean(part.body))
+		}
+	}
+	// The state records inode numbers and times, which differ per run.
+	got := inodes.ReplaceAllString(b.String(), `"dev":0,"ino":0,"size":$1,"mtime":0`)
+	compareGolden(t, "runner-credentials", got)
+}
+
+var inodes = regexp.MustCompile(`"dev":\d+,"ino":\d+,"size":(\d+),"mtime":\d+`)
+
+func compareGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
 }

@@ -127,10 +127,7 @@ func (r *run) shape(s *secret, decoded pyvalue.Value) (credential.Output, bool, 
 	if c.Value == nil {
 		c.Value = pyvalue.Str(s.value)
 	}
-	profile := s.profile
-	if profile == "" && s.block() && !s.aliased && !s.matched {
-		profile, _ = credential.ForType(s.slug)
-	}
+	profile := s.exportProfile()
 	minMask := r.cfg.MaskMinLength
 	switch {
 	case profile == credential.FileProfile:
@@ -147,6 +144,33 @@ func (r *run) shape(s *secret, decoded pyvalue.Value) (credential.Output, bool, 
 		return out, false, err
 	}
 	return credential.Output{Variables: []credential.Variable{{Name: s.export, Value: s.value}}}, true, nil
+}
+
+// exportProfile is the profile the secret exports through: the one
+// declared, or a block type's own unless the entry is aliased or a
+// wildcard match (which flatten under their names).
+func (s *secret) exportProfile() string {
+	if s.profile == "" && s.block() && !s.aliased && !s.matched {
+		p, _ := credential.ForType(s.slug)
+		return p
+	}
+	return s.profile
+}
+
+// exportLabel says in reports what the secret exports as: its name, a
+// profile (@aws) or a flattened prefix (NAME_*).
+func (s *secret) exportLabel() string {
+	switch p := s.exportProfile(); {
+	case s.export == "":
+		return ""
+	case p == credential.FileProfile:
+		return s.export
+	case p != "":
+		return "@" + p
+	case s.block():
+		return s.export + "_*"
+	}
+	return s.export
 }
 
 // decode reads a resolved value once: a block's data, or a value that is

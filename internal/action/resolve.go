@@ -52,16 +52,64 @@ type VariableReader interface {
 // SourceVariable is the source the summary shows for a Prefect Variable.
 const SourceVariable = "variable"
 
-// resolveVariables resolves the declared Prefect Variables: one filter
-// request per 200 names and one round of pages per wildcard. taken holds
-// the export names secrets use, which variables share.
-func resolveVariables(ctx context.Context, cfg *config.Config, backend Backend, secrets []*secret) ([]*secret, error) {
+// variableReads are the answers for the declared Prefect Variables,
+// fetched while secrets resolve: they depend on nothing secrets need.
+type variableReads struct {
+	values   map[string]prefect.Resolution
+	listings map[string][]string // wildcard prefix to the names it matched
+	err      error
+}
+
+// fetchVariables asks the backend for every declared Variable: one filter
+// request per 200 names and one round of pages per wildcard.
+func fetchVariables(ctx context.Context, cfg *config.Config, backend Backend) variableReads {
+	out := variableReads{values: map[string]prefect.Resolution{}, listings: map[string][]string{}}
 	if len(cfg.Variables) == 0 {
-		return nil, nil
+		return out
 	}
 	vr, ok := backend.(VariableReader)
 	if !ok {
-		return nil, fmt.Errorf("the %s backend has no Prefect Variables", backend.Kind())
+		out.err = fmt.Errorf("the %s backend has no Prefect Variables", backend.Kind())
+		return out
+	}
+	var names []string
+	for _, d := range cfg.Variables {
+		if !d.Wildcard {
+			names = append(names, d.Name)
+		}
+	}
+	if len(names) > 0 {
+		v, err := vr.Variables(ctx, names)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		for k, r := range v {
+			out.values[k] = r
+		}
+	}
+	for _, d := range cfg.Variables {
+		if !d.Wildcard {
+			continue
+		}
+		matches, listed, err := vr.ListVariables(ctx, d.Name, MaxWildcardMatches)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		out.listings[d.Name] = matches
+		for k, r := range listed {
+			out.values[k] = r
+		}
+	}
+	return out
+}
+
+// resolveVariables turns the answers into entries. Export names are
+// shared with the secrets already resolved.
+func resolveVariables(cfg *config.Config, reads variableReads, secrets []*secret) ([]*secret, error) {
+	if reads.err != nil {
+		return nil, reads.err
 	}
 	taken := map[string]*secret{}
 	for _, s := range secrets {
@@ -70,32 +118,19 @@ func resolveVariables(ctx context.Context, cfg *config.Config, backend Backend, 
 		}
 	}
 	var out []*secret
-	var names []string
 	for _, d := range cfg.Variables {
 		if d.Wildcard {
 			continue
 		}
 		s := &secret{name: d.Name, declared: d.Declared, export: d.Export, optional: d.Optional, variable: true, aliased: d.Aliased}
 		out = append(out, s)
-		names = append(names, d.Name)
 		taken[strings.ToUpper(d.Export)] = s
-	}
-	values := map[string]prefect.Resolution{}
-	if len(names) > 0 {
-		v, err := vr.Variables(ctx, names)
-		if err != nil {
-			return nil, err
-		}
-		values = v
 	}
 	for _, d := range cfg.Variables {
 		if !d.Wildcard {
 			continue
 		}
-		matches, listed, err := vr.ListVariables(ctx, d.Name, MaxWildcardMatches)
-		if err != nil {
-			return nil, err
-		}
+		matches := reads.listings[d.Name]
 		if len(matches) == 0 {
 			out = append(out, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, variable: true, status: statusMissing})
 			continue
@@ -112,7 +147,6 @@ func resolveVariables(ctx context.Context, cfg *config.Config, backend Backend, 
 				s.status, s.why, s.export = statusSkipped, why, ""
 			} else {
 				taken[key] = s
-				values[name] = listed[name]
 			}
 			out = append(out, s)
 		}
@@ -121,7 +155,7 @@ func resolveVariables(ctx context.Context, cfg *config.Config, backend Backend, 
 		if s.status != "" {
 			continue
 		}
-		if r, ok := values[s.name]; ok && r.Found {
+		if r, ok := reads.values[s.name]; ok && r.Found {
 			s.apply(r)
 			s.source = SourceVariable
 		} else {

@@ -134,10 +134,13 @@ func (r *run) execute(ctx context.Context) int {
 	}
 	backendCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	varReads := make(chan variableReads, 1)
+	go func() { varReads <- fetchVariables(backendCtx, cfg, backend) }()
 	secrets, err := resolve(backendCtx, cfg, local, backend, r.redactor.Add)
+	reads := <-varReads
 	if err == nil {
 		var vars []*secret
-		vars, err = resolveVariables(backendCtx, cfg, backend, secrets)
+		vars, err = resolveVariables(cfg, reads, secrets)
 		secrets = append(secrets, vars...)
 	}
 	if err != nil {
@@ -279,7 +282,7 @@ func (r *run) logSecrets(secrets []*secret) {
 	}
 	r.ui.group("Prefect secrets")
 	for _, s := range secrets {
-		exp := s.export
+		exp := s.exportLabel()
 		if exp == "" {
 			exp = "-"
 		}
@@ -500,7 +503,7 @@ func (r *run) report(secrets []*secret) export.Report {
 	for _, s := range secrets {
 		row := export.Row{Name: s.declared, Source: s.source, Status: s.status, Updated: s.updated}
 		if s.status == statusFound || s.status == statusEmpty {
-			row.Export = s.export
+			row.Export = s.exportLabel()
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
