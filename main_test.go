@@ -293,3 +293,70 @@ func TestBinaryRollsBackByFileIdentity(t *testing.T) {
 		t.Errorf("GITHUB_OUTPUT is %d bytes after the rollback, %d of them NUL", len(data), strings.Count(string(data), "\x00"))
 	}
 }
+
+// TestBinaryFilesAndPostStep runs the real binary as the main step (a gcp
+// block, whose key becomes a file) and then as the post step, under the
+// name the image links to it, which removes the file.
+func TestBinaryFilesAndPostStep(t *testing.T) {
+	t.Parallel()
+	s, err := prefecttest.NewREST(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.AddBlock(prefecttest.Block{Slug: "gcp-credentials", Name: "ci", SecretFields: []string{"service_account_info.*"},
+		Data: []byte(`{"service_account_info": {"type": "service_account", "project_id": "p-1", "private_key": "bin-private-key"}}`)})
+	dir := t.TempDir()
+	temp := filepath.Join(dir, "temp")
+	if err := os.Mkdir(temp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, f := range []string{"output", "env", "state"} {
+		files[f] = filepath.Join(dir, f)
+		if err := os.WriteFile(files[f], nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"GITHUB_OUTPUT=" + files["output"], "GITHUB_ENV=" + files["env"], "GITHUB_STATE=" + files["state"], "RUNNER_TEMP=" + temp,
+		"INPUT_BACKEND=rest", "INPUT_API-URL=" + s.URL(), "INPUT_SECRETS=gcp-credentials/ci"}
+	code, stdout, stderr := runBinary(t, env)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	data, _ := os.ReadFile(files["env"])
+	exported, err := runnertest.ParseFileCommands(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keyPath string
+	for _, e := range exported {
+		if e.Name == "GOOGLE_APPLICATION_CREDENTIALS" {
+			keyPath = e.Value
+		}
+	}
+	if key, err := os.ReadFile(keyPath); err != nil || !strings.Contains(string(key), "bin-private-key") {
+		t.Fatalf("key file %q: %v", keyPath, err)
+	}
+	data, _ = os.ReadFile(files["state"])
+	state, err := runnertest.ParseFileCommands(data)
+	if err != nil || len(state) != 1 {
+		t.Fatalf("state %q: %v", data, err)
+	}
+	post := filepath.Join(dir, "prefect-secrets-post")
+	if err := os.Symlink(binary(t), post); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(post, "--runner-temp-host", "/ignored")
+	cmd.Env = []string{"STATE_" + state[0].Name + "=" + state[0].Value}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("post step: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(keyPath); !os.IsNotExist(err) {
+		t.Errorf("the post step left %s: %v\n%s", keyPath, err, out)
+	}
+	if entries, _ := os.ReadDir(temp); len(entries) != 0 {
+		t.Errorf("the folder is left: %v", entries)
+	}
+}
