@@ -360,3 +360,65 @@ func TestBinaryFilesAndPostStep(t *testing.T) {
 		t.Errorf("the folder is left: %v", entries)
 	}
 }
+
+// TestBinaryProfiles runs the real binary for a block of every type with
+// a profile, and for Prefect 1's default secrets from the environment.
+func TestBinaryProfiles(t *testing.T) {
+	t.Parallel()
+	s, err := prefecttest.NewREST(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for _, b := range prefecttest.CredentialBlocks {
+		s.AddBlock(b)
+	}
+	tests := []struct {
+		decl string
+		env  []string
+		want []string
+	}{
+		{"aws-credentials/prod", nil, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"}},
+		{"minio-credentials/lake", nil, []string{"AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL"}},
+		{"gcp-credentials/ci", nil, []string{"GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT"}},
+		{"azure-container-instance-credentials/az", nil, []string{"AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"}},
+		{"github-credentials/bot", nil, []string{"GH_TOKEN"}},
+		{"gitlab-credentials/gl", nil, []string{"GITLAB_TOKEN", "GITLAB_HOST"}},
+		{"docker-registry-credentials/hub", nil, []string{"DOCKER_USERNAME", "DOCKER_PASSWORD"}},
+		{"sqlalchemy-connector/db", nil, []string{"DATABASE_URL", "PGPASSWORD"}},
+		{"snowflake-connector/wh", nil, []string{"SNOWFLAKE_ACCOUNT", "SNOWFLAKE_PRIVATE_KEY_FILE"}},
+		{"databricks-credentials/dbx", nil, []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN"}},
+		{"slack-incoming-webhook/alerts", nil, []string{"SLACK_WEBHOOK_URL"}},
+		{"kubernetes-cluster-config/prod", nil, []string{"KUBECONFIG"}},
+		{"AWS_CREDENTIALS@aws", []string{`PREFECT__CONTEXT__SECRETS__AWS_CREDENTIALS={"ACCESS_KEY": "AKIA1", "SECRET_ACCESS_KEY": "s"}`}, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}},
+		{"GCP_CREDENTIALS@gcp", []string{`PREFECT__CONTEXT__SECRETS__GCP_CREDENTIALS={"type": "service_account", "project_id": "p", "private_key": "k"}`}, []string{"GOOGLE_APPLICATION_CREDENTIALS", "GCP_PROJECT"}},
+		{"GITHUB_ACCESS_TOKEN@github", []string{"PREFECT__CONTEXT__SECRETS__GITHUB_ACCESS_TOKEN=ghp_1"}, []string{"GH_TOKEN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decl, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			envFile := filepath.Join(dir, "env")
+			env := append([]string{"GITHUB_OUTPUT=" + filepath.Join(dir, "out"), "GITHUB_ENV=" + envFile, "RUNNER_TEMP=" + dir,
+				"INPUT_BACKEND=rest", "INPUT_API-URL=" + s.URL(), "INPUT_SECRETS=" + tt.decl}, tt.env...)
+			code, stdout, stderr := runBinary(t, env)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			data, _ := os.ReadFile(envFile)
+			entries, err := runnertest.ParseFileCommands(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, e := range entries {
+				got[e.Name] = true
+			}
+			for _, name := range tt.want {
+				if !got[name] {
+					t.Errorf("%s not exported (%v)", name, got)
+				}
+			}
+		})
+	}
+}
