@@ -545,3 +545,35 @@ func compareGolden(t *testing.T, name, got string) {
 		t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// TestBlocksWithoutTheFilterRoute reads blocks by type and name, one GET
+// each, where the server lacks the filter route.
+func TestBlocksWithoutTheFilterRoute(t *testing.T) {
+	t.Parallel()
+	s := credentialServer(t)
+	s.NoFilterRoute = true
+	r := runAction(t, invocation{env: restEnv(s, "github-credentials/bot, docker-registry-credentials/hub, db-password, slack-incoming-webhook/absent?"), runner: true})
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	got := exported(r)
+	if got["GH_TOKEN"] != "ghp_bottoken0001" || got["DOCKER_USERNAME"] != "hub-user" || got["DB_PASSWORD"] != "plain-secret-0001" {
+		t.Errorf("exported %v", keys(got))
+	}
+	var paths []string
+	for _, l := range s.Log() {
+		if strings.HasPrefix(l, "GET ") {
+			paths = append(paths, strings.TrimPrefix(l, "GET "))
+		}
+	}
+	sort.Strings(paths)
+	want := []string{
+		"/api/block_types/slug/docker-registry-credentials/block_documents/name/hub?include_secrets=true",
+		"/api/block_types/slug/github-credentials/block_documents/name/bot?include_secrets=true",
+		"/api/block_types/slug/secret/block_documents/name/db-password?include_secrets=true",
+		"/api/block_types/slug/slack-incoming-webhook/block_documents/name/absent?include_secrets=true",
+	}
+	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
+		t.Errorf("GETs:\n%s", strings.Join(paths, "\n"))
+	}
+}
