@@ -6,15 +6,16 @@ WORKDIR /src
 ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOTOOLCHAIN=local
 COPY go.mod go.sum main.go ./
 COPY internal ./internal
-RUN go build -ldflags="-s -w" -o /prefect-secrets . \
+RUN go build -ldflags="-s -w" -o /prefect-secrets-action . \
  && mkdir -p /rootfs/etc/ssl/certs \
- && ln -s prefect-secrets /rootfs/prefect-secrets-post \
  && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/
 
-# The final image holds the CA certificates and the binary, nothing else.
-# It runs as root: GitHub requires it for Docker actions, because the
-# runner's file-command files belong to root.
+# The final image holds the CA certificates and the binary, nothing else,
+# at the path the released image (built with ko) has it, so that
+# action.yml's post-entrypoint names it in both. It runs as root: GitHub
+# requires it for Docker actions, because the runner's file-command files
+# belong to root.
 FROM scratch
 COPY --from=build /rootfs/ /
-COPY --from=build /prefect-secrets /prefect-secrets
-ENTRYPOINT ["/prefect-secrets"]
+COPY --from=build /prefect-secrets-action /ko-app/prefect-secrets-action
+ENTRYPOINT ["/ko-app/prefect-secrets-action"]

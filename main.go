@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -20,14 +19,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	run := action.Run
-	// The post step runs the same image under another name (or, outside a
-	// container, with --post first).
-	args := os.Args[1:]
-	if filepath.Base(os.Args[0]) == action.PostName || (len(args) > 0 && args[0] == "--post") {
-		run = action.Post
-	}
-	code := run(ctx, action.World{
+	code := action.Main(ctx, action.World{
 		Args:        os.Args[1:],
 		Environ:     osenv.New(os.Environ()),
 		Stdout:      os.Stdout,

@@ -340,15 +340,14 @@ func TestBinaryFilesAndPostStep(t *testing.T) {
 	}
 	data, _ = os.ReadFile(files["state"])
 	state, err := runnertest.ParseFileCommands(data)
-	if err != nil || len(state) != 1 {
+	if err != nil || len(state) != 2 {
 		t.Fatalf("state %q: %v", data, err)
 	}
-	post := filepath.Join(dir, "prefect-secrets-post")
-	if err := os.Symlink(binary(t), post); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(post, "--runner-temp-host", "/ignored")
-	cmd.Env = []string{"STATE_" + state[0].Name + "=" + state[0].Value}
+	// The runner applies the later entry, and runs the same binary, with
+	// the same args, as the post step.
+	last := state[len(state)-1]
+	cmd := exec.Command(binary(t), "--runner-temp-host", "/ignored")
+	cmd.Env = []string{"STATE_" + last.Name + "=" + last.Value, "INPUT_SECRETS=gcp-credentials/ci"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("post step: %v\n%s", err, out)

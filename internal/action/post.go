@@ -6,10 +6,17 @@ import (
 	"github.com/prefect-secrets/prefect-secrets-action/internal/secretfile"
 )
 
-// PostName is the name the binary answers to as the post step: the image
-// holds it as a link to the binary, which action.yml's post-entrypoint
-// runs after every job, whatever its outcome.
-const PostName = "prefect-secrets-post"
+// Main runs the main step or, when it is the post step, Post. The runner
+// hands the post step the state the main step saved, as STATE_<name>
+// variables, and the main step saves its entry before anything else: so
+// the one binary, at one path in every image, tells the two apart. Outside
+// a runner, --post runs the post step.
+func Main(ctx context.Context, w World) int {
+	if _, post := w.Environ.Lookup("STATE_" + stateFiles); post || (len(w.Args) > 0 && w.Args[0] == "--post") {
+		return Post(ctx, w)
+	}
+	return Run(ctx, w)
+}
 
 // Post runs the post step: it removes every file the main step recorded in
 // GITHUB_STATE (which arrives as STATE_<name>), unless keep-files is set,
@@ -18,8 +25,8 @@ const PostName = "prefect-secrets-post"
 // finish says so.
 func Post(_ context.Context, w World) int {
 	u := newUI(true, false, w.Stdout, w.Stderr)
-	state, ok := w.Environ.Lookup("STATE_" + stateFiles)
-	if !ok || state == "" {
+	state := w.Environ.Get("STATE_" + stateFiles)
+	if state == "" || state == "[]" {
 		return ExitOK // the main step wrote no files
 	}
 	if keep := w.Environ.Get("INPUT_KEEP-FILES"); keep == "true" || keep == "True" || keep == "TRUE" {

@@ -55,6 +55,7 @@ type World struct {
 
 // Run performs one invocation and returns the process exit code.
 func Run(ctx context.Context, w World) int {
+	markMainStep(w)
 	cfg, err := config.Parse(config.Sources{
 		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots,
 	})
@@ -84,6 +85,24 @@ func Run(ctx context.Context, w World) int {
 		return ExitFailed
 	}
 	return code
+}
+
+// markMainStep saves an empty file list in GITHUB_STATE before anything
+// else, so that the post step always finds the entry and knows itself
+// (see Main), whatever happens to this run. A later entry with the files
+// written replaces it.
+func markMainStep(w World) {
+	path := w.Environ.Get("GITHUB_STATE")
+	if path == "" {
+		return
+	}
+	data, err := export.FormatEntries(w.Random, []export.Entry{{Name: stateFiles, Value: "[]"}})
+	if err == nil {
+		err = export.AppendAll([]export.Append{{Path: path, Data: data}})
+	}
+	if err != nil {
+		fmt.Fprintf(w.Stderr, "prefect-secrets: warning: cannot save the step's state: %v\n", err)
+	}
 }
 
 type run struct {
