@@ -1,0 +1,105 @@
+package release
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func readRepo(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestPinImageChangesOneLine rewrites the real action.yml: exactly the
+// image line differs, and the result parses and names the digest.
+func TestPinImageChangesOneLine(t *testing.T) {
+	t.Parallel()
+	main := readRepo(t, "action.yml")
+	image := "docker://ghcr.io/prefect-secrets/prefect-secrets-action:v1.2.3@" + digest
+	pinned, err := PinImage(main, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.Split(string(main), "\n"), strings.Split(string(pinned), "\n")
+	if len(a) != len(b) {
+		t.Fatalf("%d lines became %d", len(a), len(b))
+	}
+	changed := 0
+	for i := range a {
+		if a[i] != b[i] {
+			changed++
+			if strings.TrimSpace(a[i]) != "image: Dockerfile" || strings.TrimSpace(b[i]) != "image: '"+image+"'" {
+				t.Errorf("line %d: %q became %q", i+1, a[i], b[i])
+			}
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d lines changed, want 1", changed)
+	}
+	var parsed struct {
+		Runs map[string]any `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(pinned, &parsed); err != nil || !strings.HasSuffix(parsed.Runs["image"].(string), "@"+digest) {
+		t.Errorf("parsed %v, %v", parsed.Runs, err)
+	}
+	// Pinning again replaces the pin: releases are made from main, but the
+	// program must not depend on that.
+	again, err := PinImage(pinned, strings.Replace(image, "v1.2.3", "v1.2.4", 1))
+	if err != nil || !strings.Contains(string(again), ":v1.2.4@") || strings.Contains(string(again), ":v1.2.3@") {
+		t.Errorf("re-pinning: %v", err)
+	}
+}
+
+func TestPinImageRefusesBadReferences(t *testing.T) {
+	t.Parallel()
+	main := readRepo(t, "action.yml")
+	for _, ref := range []string{
+		"docker://ghcr.io/o/r:v1.2.3",                          // no digest
+		"ghcr.io/o/r:v1.2.3@" + digest,                         // not docker://
+		"docker://ghcr.io/o/r:latest@" + digest,                // not a version
+		"docker://ghcr.io/o/r:v1.2.3@sha256:abc",               // short digest
+		"docker://ghcr.io/o/r:v1.2.3@" + digest + "'\nevil: 1", // injection
+	} {
+		if _, err := PinImage(main, ref); err == nil {
+			t.Errorf("%q accepted", ref)
+		}
+	}
+	if _, err := PinImage([]byte("name: x\n"), "docker://ghcr.io/o/r:v1.2.3@"+digest); err == nil {
+		t.Error("a file without runs accepted")
+	}
+}
+
+func TestPinChecksums(t *testing.T) {
+	t.Parallel()
+	doc := readRepo(t, "dockerless/action.yml")
+	sums := strings.Repeat("a", 64) + "  prefect-secrets_1.2.3_linux_amd64.tar.gz\n" +
+		strings.Repeat("b", 64) + "  prefect-secrets_1.2.3_windows_arm64.zip\n" +
+		strings.Repeat("c", 64) + "  prefect-secrets_1.2.3_linux_amd64.tar.gz.sbom.json\n"
+	out, err := PinChecksums(doc, []byte(sums), "1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	if !strings.Contains(text, strings.Repeat("a", 64)+"  prefect-secrets_1.2.3_linux_amd64.tar.gz") || strings.Contains(text, "sbom") {
+		t.Errorf("checksums not pinned:\n%s", text)
+	}
+	if !strings.Contains(text, "PREFECT_SECRETS_VERSION: '1.2.3'") {
+		t.Errorf("version not pinned")
+	}
+	if _, err := PinChecksums(doc, []byte("nothing useful\n"), "1.2.3"); err == nil {
+		t.Error("empty checksums accepted")
+	}
+	if _, err := PinChecksums(doc, []byte(sums), "v1.2.3; rm -rf /"); err == nil {
+		t.Error("a bad version accepted")
+	}
+}
