@@ -68,7 +68,12 @@ fi
 
 mkdir "$dir/bin"
 if [ "$ext" = zip ]; then
-  unzip -q -o "$download" "$binary" -d "$dir/bin"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o "$download" "$binary" -d "$dir/bin"
+  else
+    # Windows' own tar (bsdtar) reads zip archives.
+    tar -xf "$download" -C "$dir/bin" "$binary"
+  fi
 else
   tar -xzf "$download" -C "$dir/bin" "$binary"
 fi
