@@ -52,7 +52,12 @@ func TestReleaseArtifacts(t *testing.T) {
 				t.Errorf("archive %q is not named as install.sh expects", a.Name)
 			}
 			archives[a.Goos+"/"+a.Goarch] = true
-			content, err := os.ReadFile(a.Path)
+			path := a.Path
+			if !filepath.IsAbs(path) {
+				// artifacts.json names paths from the project's root.
+				path = filepath.Join(filepath.Dir(dist), path)
+			}
+			content, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +65,7 @@ func TestReleaseArtifacts(t *testing.T) {
 			if sums[a.Name] != hex.EncodeToString(sum[:]) {
 				t.Errorf("%s: checksums.txt says %q", a.Name, sums[a.Name])
 			}
-			info, _ := os.Stat(a.Path)
+			info, _ := os.Stat(path)
 			t.Logf("%s: %.2f MB", a.Name, float64(info.Size())/1e6)
 		case "SBOM":
 			sboms++
