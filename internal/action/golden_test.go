@@ -2,7 +2,6 @@ package action
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,24 +59,7 @@ func TestGolden(t *testing.T) {
 			section("GITHUB_OUTPUT", r.outputsRaw)
 			section("GITHUB_ENV", r.envRaw)
 			section("GITHUB_STEP_SUMMARY", r.summary)
-			got := b.String()
-			path := filepath.Join("testdata", "golden", tt.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			compareGolden(t, tt.name, b.String())
 			if strings.HasPrefix(tt.name, "runner") {
 				checkNoLeak(t, r, []string{"DB_PASSWORD", "SERVICE", "PEM", "PEM_KEY", "URL", "HOST", "RETRIES"},
 					"p@ss:w0rd", pem, "tok-123456", "https://db.internal/api")

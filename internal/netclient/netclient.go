@@ -313,6 +313,20 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// DecodeJSON decodes one JSON document that must not be null and must not
+// be followed by anything: a body of "null", or one with trailing data,
+// is a broken answer, never an empty one.
+func DecodeJSON(r io.Reader, v any) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
+		return errors.New("empty or null body")
+	}
+	return json.Unmarshal(body, v)
+}
+
 // RequestError is a request that failed without a usable response. It
 // names the host, never the request or response content.
 type RequestError struct {

@@ -190,7 +190,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 		Data   map[string]json.RawMessage `json:"data"`
 		Errors []graphQLError             `json:"errors"`
 	}
-	if err := decodeStrict(resp.Body, &result); err != nil {
+	if err := netclient.DecodeJSON(resp.Body, &result); err != nil {
 		return nil, fmt.Errorf("graphql backend at %s: reading secrets: the response is not GraphQL JSON", b.host)
 	}
 	missing := map[string]bool{}
@@ -281,19 +281,6 @@ func (b *Backend) wrap(what string, err error) error {
 	}
 	// The library's own errors carry the first GraphQL error message.
 	return fmt.Errorf("graphql backend at %s: %s: %s", b.host, what, b.nc.Clean(err.Error()))
-}
-
-// decodeStrict decodes one JSON document that must not be null and must
-// not be followed by anything.
-func decodeStrict(r io.Reader, v any) error {
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
-		return errors.New("empty or null body")
-	}
-	return json.Unmarshal(body, v)
 }
 
 func (b *Backend) checkStatus(resp *http.Response) error {

@@ -284,6 +284,28 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// pageRequest decodes a filter request into req, records it, and returns
+// its limit as Prefect reads it (200 when absent); it answers the error
+// and returns false for a body Prefect refuses.
+func (s *REST) pageRequest(w http.ResponseWriter, body []byte, req any, limitField **int) (int, bool) {
+	if err := json.Unmarshal(body, req); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
+		return 0, false
+	}
+	s.mu.Lock()
+	s.queries = append(s.queries, string(body))
+	s.mu.Unlock()
+	limit := 200
+	if *limitField != nil {
+		limit = **limitField
+	}
+	if limit > 200 {
+		detail(w, http.StatusUnprocessableEntity, "detail", "Invalid limit: must be less than or equal to 200.")
+		return 0, false
+	}
+	return limit, true
+}
+
 // variablesFilter is POST /variables/filter, sorted by name as
 // NAME_ASC asks.
 func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
@@ -292,19 +314,8 @@ func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
 		Limit     *int        `json:"limit"`
 		Offset    int         `json:"offset"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
-		return
-	}
-	s.mu.Lock()
-	s.queries = append(s.queries, string(body))
-	s.mu.Unlock()
-	limit := 200
-	if req.Limit != nil {
-		limit = *req.Limit
-	}
-	if limit > 200 {
-		detail(w, http.StatusUnprocessableEntity, "detail", "Invalid limit: must be less than or equal to 200.")
+	limit, ok := s.pageRequest(w, body, &req, &req.Limit)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -403,19 +414,8 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 		Limit          *int        `json:"limit"`
 		Offset         int         `json:"offset"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
-		return
-	}
-	s.mu.Lock()
-	s.queries = append(s.queries, string(body))
-	s.mu.Unlock()
-	limit := 200
-	if req.Limit != nil {
-		limit = *req.Limit
-	}
-	if limit > 200 {
-		detail(w, http.StatusUnprocessableEntity, "detail", "Invalid limit: must be less than or equal to 200.")
+	limit, ok := s.pageRequest(w, body, &req, &req.Limit)
+	if !ok {
 		return
 	}
 	if limit < 0 || req.Offset < 0 {

@@ -211,18 +211,9 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 			Name nameOrLike `json:"name"`
 		}{Name: nameOrLike{Like: &like}}
 	}
-	data, err := json.Marshal(body)
+	resp, err := b.post(ctx, "/block_documents/filter", body)
 	if err != nil {
 		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/block_documents/filter", bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && !b.aboutBlocks(resp)) {
@@ -242,7 +233,7 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 				Slug string `json:"slug"`
 			} `json:"block_type"`
 		}
-		if err := decodeStrict(resp.Body, &named); err != nil {
+		if err := netclient.DecodeJSON(resp.Body, &named); err != nil {
 			return nil, errors.New("the response is not a list of block documents")
 		}
 		docs := make([]blockDocument, len(named))
@@ -252,24 +243,10 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 		return docs, nil
 	}
 	var docs []blockDocument
-	if err := decodeStrict(resp.Body, &docs); err != nil {
+	if err := netclient.DecodeJSON(resp.Body, &docs); err != nil {
 		return nil, errors.New("the response is not a list of block documents")
 	}
 	return docs, nil
-}
-
-// decodeStrict decodes one JSON document that must not be null and must
-// not be followed by anything: a body of "null" or with trailing data is a
-// broken answer, never an empty one.
-func decodeStrict(r io.Reader, v any) error {
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
-		return errors.New("empty or null body")
-	}
-	return json.Unmarshal(body, v)
 }
 
 // MaxListed bounds the documents one listing reads, matching or not: past
@@ -338,6 +315,24 @@ func (b *Backend) List(ctx context.Context, prefixKey string, limit int, values 
 			return nil, nil, b.wrap("listing secret blocks", fmt.Errorf("more than %d blocks hold %q", MaxListed, prefix))
 		}
 	}
+}
+
+// post sends body as JSON to route under the API URL.
+func (b *Backend) post(ctx context.Context, route string, body any) (*http.Response, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+route, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, netclient.UnwrapURL(err)
+	}
+	return resp, nil
 }
 
 // Exists reports which keys exist, without asking for any value: by the
@@ -548,7 +543,7 @@ func (b *Backend) readOne(ctx context.Context, r ref, includeSecrets bool) (*blo
 		return nil, err
 	}
 	var doc blockDocument
-	if err := decodeStrict(resp.Body, &doc); err != nil {
+	if err := netclient.DecodeJSON(resp.Body, &doc); err != nil {
 		return nil, errors.New("the response is not a block document")
 	}
 	if doc.Name == "" {
@@ -670,25 +665,16 @@ func (b *Backend) variablesFilter(ctx context.Context, names []string, like stri
 	if len(name) > 0 {
 		body["variables"] = map[string]any{"name": name}
 	}
-	data, err := json.Marshal(body)
+	resp, err := b.post(ctx, "/variables/filter", body)
 	if err != nil {
 		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/variables/filter", bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
 	if err := b.statusError(resp); err != nil {
 		return nil, err
 	}
 	var vars []variable
-	if err := decodeStrict(resp.Body, &vars); err != nil {
+	if err := netclient.DecodeJSON(resp.Body, &vars); err != nil {
 		return nil, errors.New("the response is not a list of variables")
 	}
 	if len(vars) > PageSize {
