@@ -2,7 +2,6 @@ package action
 
 import (
 	"flag"
-	"path/filepath"
 	"strings"
 	"testing"
 )
