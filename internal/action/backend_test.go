@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -266,14 +265,7 @@ func prefect3Bare(c vectors.BackendCase) string {
 		v, err = pyvalue.Loads(string(s))
 	}
 	if f, ok := v.(pyvalue.Float); err == nil && ok {
-		switch x := float64(f); {
-		case math.IsNaN(x):
-			return "nan"
-		case math.IsInf(x, 1):
-			return "inf"
-		case math.IsInf(x, -1):
-			return "-inf"
-		}
+		return pyvalue.FloatRepr(float64(f))
 	}
 	return c.Expect
 }

@@ -217,7 +217,7 @@ func (o *Output) addMasks(c Credential, minMask int) {
 		}
 	}
 	seen := map[string]bool{}
-	walk(c.Value, func(leaf string) {
+	pyvalue.Leaves(c.Value, func(leaf string) {
 		if seen[leaf] {
 			return
 		}
@@ -236,7 +236,7 @@ func (o *Output) addMasks(c Credential, minMask int) {
 func leavesAt(v pyvalue.Value, path []string) []string {
 	if len(path) == 0 {
 		var out []string
-		walk(v, func(s string) { out = append(out, s) })
+		pyvalue.Leaves(v, func(s string) { out = append(out, s) })
 		return out
 	}
 	d, ok := v.(*pyvalue.Dict)
@@ -255,24 +255,6 @@ func leavesAt(v pyvalue.Value, path []string) []string {
 		return nil
 	}
 	return leavesAt(child, path[1:])
-}
-
-// walk calls fn with the text of every string and number leaf.
-func walk(v pyvalue.Value, fn func(string)) {
-	switch x := v.(type) {
-	case *pyvalue.Dict:
-		for i := 0; i < x.Len(); i++ {
-			walk(x.Val(i), fn)
-		}
-	case *pyvalue.List:
-		for _, it := range x.Items {
-			walk(it, fn)
-		}
-	case pyvalue.Str, pyvalue.Int, pyvalue.Float:
-		if text, _, err := pyvalue.Render(x); err == nil && strings.TrimSpace(text) != "" {
-			fn(text)
-		}
-	}
 }
 
 // ErrNoProfile is returned by ForType for a block type without a profile.

@@ -58,7 +58,7 @@ func MaskDecoded(value string, decoded pyvalue.Value, minLeaf int) []string {
 	add(value)
 	switch decoded.(type) {
 	case *pyvalue.Dict, *pyvalue.List:
-		walkLeaves(decoded, func(leaf string) {
+		pyvalue.Leaves(decoded, func(leaf string) {
 			if utf8.RuneCountInString(leaf) >= minLeaf {
 				add(leaf)
 			}
@@ -103,25 +103,6 @@ func jsonEscaped(s string) []string {
 		}
 	}
 	return out
-}
-
-// walkLeaves calls fn with the text of every string and number leaf of a
-// JSON value. true, false and null are not secrets and are left out.
-func walkLeaves(v pyvalue.Value, fn func(string)) {
-	switch x := v.(type) {
-	case *pyvalue.Dict:
-		for i := 0; i < x.Len(); i++ {
-			walkLeaves(x.Val(i), fn)
-		}
-	case *pyvalue.List:
-		for _, it := range x.Items {
-			walkLeaves(it, fn)
-		}
-	case pyvalue.Str, pyvalue.Int, pyvalue.Float:
-		if text, _, err := pyvalue.Render(x); err == nil {
-			fn(text)
-		}
-	}
 }
 
 // Masker collects masks and registers each once. Masks wait until Flush,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"unicode/utf8"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
@@ -66,14 +65,8 @@ func RenderBackendValue(raw []byte, format ValueFormat, gen Generation) (text st
 		return "", false, err
 	}
 	if f, ok := v.(pyvalue.Float); ok && gen == Prefect3 {
-		switch x := float64(f); {
-		case math.IsNaN(x):
-			return "nan", false, nil
-		case math.IsInf(x, 1):
-			return "inf", false, nil
-		case math.IsInf(x, -1):
-			return "-inf", false, nil
-		}
+		// Python's str(): the same as json.dumps but for inf and nan.
+		return pyvalue.FloatRepr(float64(f)), false, nil
 	}
 	return pyvalue.Render(v)
 }

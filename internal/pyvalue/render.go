@@ -250,3 +250,23 @@ func compactJSON(b *strings.Builder, v Value) error {
 	}
 	return Dumps(b, v)
 }
+
+// Leaves calls fn with the rendered text of every string and number leaf
+// of a JSON-like value, in order; true, false and null are not secrets and
+// are left out, as are blank texts.
+func Leaves(v Value, fn func(string)) {
+	switch x := v.(type) {
+	case *Dict:
+		for i := 0; i < x.Len(); i++ {
+			Leaves(x.Val(i), fn)
+		}
+	case *List:
+		for _, it := range x.Items {
+			Leaves(it, fn)
+		}
+	case Str, Int, Float:
+		if text, _, err := Render(x); err == nil && strings.TrimSpace(text) != "" {
+			fn(text)
+		}
+	}
+}
