@@ -128,8 +128,8 @@ func (r *run) execute(ctx context.Context) int {
 	cfg := r.cfg
 	masker := export.NewMasker(r.ui.mask)
 	r.ui.flush = masker.Flush
-	masker.MaskValue(cfg.Backend.APIKey, 1<<30)
-	masker.MaskValue(cfg.Backend.AuthString, 1<<30)
+	masker.MaskText(cfg.Backend.APIKey)
+	masker.MaskText(cfg.Backend.AuthString)
 	if cfg.Format != config.FormatNone && cfg.Runner.Active {
 		r.ui.warnf("--format prints values to standard output, where the runner does not mask them; in a workflow, use the action itself")
 	}

@@ -66,11 +66,14 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: profile %s: field %q %s", e.Label, e.Profile, e.Field, e.Why)
 }
 
-// fields reads a credential's fields by name, recording what it needs.
+// fields reads a credential's fields by name. The first problem sticks:
+// later reads give "", and result reports it, so a profile reads every
+// field it wants and checks once.
 type fields struct {
 	c       Credential
 	profile string
 	dict    *pyvalue.Dict
+	err     *error // shared with sub, so a nested object's problem counts too
 }
 
 func newFields(c Credential, profile string) (*fields, error) {
@@ -78,7 +81,29 @@ func newFields(c Credential, profile string) (*fields, error) {
 	if !ok {
 		return nil, &Error{Label: c.Label, Profile: profile, Why: fmt.Sprintf("needs an object, and the value is %s", describe(c.Value))}
 	}
-	return &fields{c: c, profile: profile, dict: d}, nil
+	return &fields{c: c, profile: profile, dict: d, err: new(error)}, nil
+}
+
+// sub reads the fields of a nested object with the same sticky error.
+func (f *fields) sub(d *pyvalue.Dict) *fields {
+	return &fields{c: f.c, profile: f.profile, dict: d, err: f.err}
+}
+
+func (f *fields) fail(path, why string) {
+	if *f.err == nil {
+		*f.err = &Error{Label: f.c.Label, Profile: f.profile, Field: path, Why: why}
+	}
+}
+
+// problem is the first problem met while reading, or nil.
+func (f *fields) problem() error { return *f.err }
+
+// result is out, or the first problem met while reading.
+func (f *fields) result(out Output) (Output, error) {
+	if *f.err != nil {
+		return Output{}, *f.err
+	}
+	return out, nil
 }
 
 func describe(v pyvalue.Value) string {
@@ -94,43 +119,46 @@ func describe(v pyvalue.Value) string {
 }
 
 // get returns the text of a field at a dotted path, "" when absent or null.
-func (f *fields) get(path string) (string, error) {
+func (f *fields) get(path string) string {
+	if *f.err != nil {
+		return ""
+	}
 	v, ok := lookup(f.dict, path)
 	if !ok {
-		return "", nil
-	}
-	if _, isNone := v.(pyvalue.NoneType); isNone {
-		return "", nil
+		return ""
 	}
 	switch v.(type) {
+	case pyvalue.NoneType:
+		return ""
 	case *pyvalue.Dict, *pyvalue.List:
-		return "", &Error{Label: f.c.Label, Profile: f.profile, Field: path, Why: "is not text"}
+		f.fail(path, "is not text")
+		return ""
 	}
 	text, _, err := pyvalue.Render(v)
 	if err != nil {
-		return "", &Error{Label: f.c.Label, Profile: f.profile, Field: path, Why: "cannot be rendered as text"}
+		f.fail(path, "cannot be rendered as text")
+		return ""
 	}
-	return text, nil
+	return text
 }
 
 // need is get for a field that must be there and not empty.
-func (f *fields) need(path string) (string, error) {
-	s, err := f.get(path)
-	if err == nil && s == "" {
-		return "", &Error{Label: f.c.Label, Profile: f.profile, Field: path, Why: "is missing or empty"}
+func (f *fields) need(path string) string {
+	s := f.get(path)
+	if s == "" {
+		f.fail(path, "is missing or empty")
 	}
-	return s, err
+	return s
 }
 
 // first returns the first of paths that is set.
-func (f *fields) first(paths ...string) (string, error) {
+func (f *fields) first(paths ...string) string {
 	for _, p := range paths {
-		s, err := f.get(p)
-		if err != nil || s != "" {
-			return s, err
+		if s := f.get(p); s != "" {
+			return s
 		}
 	}
-	return "", nil
+	return ""
 }
 
 func (f *fields) has(path string) bool {
@@ -294,15 +322,6 @@ func Variables(profile string) []string {
 		return nil
 	}
 	return append([]string(nil), p.variables...)
-}
-
-// Types lists the block types that export through a profile by default.
-func Types(profile string) []string {
-	p, ok := profiles[profile]
-	if !ok {
-		return nil
-	}
-	return append([]string(nil), p.types...)
 }
 
 func names() []string {

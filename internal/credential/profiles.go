@@ -108,28 +108,14 @@ func applyAWS(c Credential) (Output, error) {
 		keyField, secretField, tokenField = "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 	}
 	var o out
-	key, err := f.need(keyField)
-	if err != nil {
-		return Output{}, err
-	}
-	secret, err := f.need(secretField)
-	if err != nil {
-		return Output{}, err
-	}
+	key := f.need(keyField)
+	secret := f.need(secretField)
 	token := ""
 	if tokenField != "" {
-		if token, err = f.get(tokenField); err != nil {
-			return Output{}, err
-		}
+		token = f.get(tokenField)
 	}
-	region, err := f.first("region_name", "REGION")
-	if err != nil {
-		return Output{}, err
-	}
-	endpoint, err := f.first("aws_client_parameters.endpoint_url", "ENDPOINT_URL")
-	if err != nil {
-		return Output{}, err
-	}
+	region := f.first("region_name", "REGION")
+	endpoint := f.first("aws_client_parameters.endpoint_url", "ENDPOINT_URL")
 	o.set("AWS_ACCESS_KEY_ID", key)
 	o.set("AWS_SECRET_ACCESS_KEY", secret)
 	// Exported even when empty, so a token left by an earlier step is
@@ -138,7 +124,7 @@ func applyAWS(c Credential) (Output, error) {
 	o.setIf("AWS_REGION", region)
 	o.setIf("AWS_DEFAULT_REGION", region)
 	o.setIf("AWS_ENDPOINT_URL", endpoint)
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 // applyGCP writes the service-account key to a file. A gcp-credentials
@@ -170,10 +156,7 @@ func applyGCP(c Credential) (Output, error) {
 	if err != nil {
 		return Output{}, &Error{Label: c.Label, Profile: "gcp", Field: "service_account_info", Why: "cannot be written as JSON"}
 	}
-	project, err := f.get("project")
-	if err != nil {
-		return Output{}, err
-	}
+	project := f.get("project")
 	if project == "" {
 		if v, ok := key.GetStr("project_id"); ok {
 			project, _, _ = pyvalue.Render(v)
@@ -186,7 +169,7 @@ func applyGCP(c Credential) (Output, error) {
 	for _, v := range []string{"CLOUDSDK_CORE_PROJECT", "CLOUDSDK_PROJECT", "GCLOUD_PROJECT", "GCP_PROJECT", "GOOGLE_CLOUD_PROJECT"} {
 		o.setIf(v, project)
 	}
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 // applyAzure reads the Azure blocks and Prefect 1's AZ_CREDENTIALS; a
@@ -202,28 +185,13 @@ func applyAzure(c Credential) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	conn, err := f.get("connection_string")
-	if err != nil {
-		return Output{}, err
-	}
-	accountURL, err := f.get("account_url")
-	if err != nil {
-		return Output{}, err
-	}
-	clientID, err := f.first("client_id", "service_principal_id")
-	if err != nil {
-		return Output{}, err
-	}
-	tenant, err := f.get("tenant_id")
-	if err != nil {
-		return Output{}, err
-	}
-	secret, err := f.first("client_secret", "service_principal_password")
-	if err != nil {
-		return Output{}, err
-	}
-	subscription, err := f.get("subscription_id")
-	if err != nil {
+	conn := f.get("connection_string")
+	accountURL := f.get("account_url")
+	clientID := f.first("client_id", "service_principal_id")
+	tenant := f.get("tenant_id")
+	secret := f.first("client_secret", "service_principal_password")
+	subscription := f.get("subscription_id")
+	if err := f.problem(); err != nil {
 		return Output{}, err
 	}
 	if conn == "" && (clientID == "" || tenant == "" || secret == "") {
@@ -261,12 +229,8 @@ func tokenProfile(name, variable, field string) func(Credential) (Output, error)
 		if err != nil {
 			return Output{}, err
 		}
-		token, err := f.need(field)
-		if err != nil {
-			return Output{}, err
-		}
-		o.set(variable, token)
-		return o.Output, nil
+		o.set(variable, f.need(field))
+		return f.result(o.Output)
 	}
 }
 
@@ -290,23 +254,14 @@ func applyDocker(c Credential) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	user, err := f.need("username")
-	if err != nil {
-		return Output{}, err
-	}
-	password, err := f.need("password")
-	if err != nil {
-		return Output{}, err
-	}
-	registry, err := f.get("registry_url")
-	if err != nil {
-		return Output{}, err
-	}
+	user := f.need("username")
+	password := f.need("password")
+	registry := f.get("registry_url")
 	var o out
 	o.set("DOCKER_USERNAME", user)
 	o.set("DOCKER_PASSWORD", password)
 	o.setIf("DOCKER_REGISTRY", registry)
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 // applyDatabase builds DATABASE_URL from a connector's components, with
@@ -359,32 +314,17 @@ func applyDatabase(c Credential) (Output, error) {
 }
 
 func buildURL(c Credential, d *pyvalue.Dict) (string, error) {
-	f := &fields{c: c, profile: "database", dict: d}
-	driver, err := f.need("driver")
-	if err != nil {
-		return "", err
-	}
-	database, err := f.get("database")
-	if err != nil {
-		return "", err
-	}
-	user, err := f.get("username")
-	if err != nil {
-		return "", err
-	}
-	password, err := f.get("password")
-	if err != nil {
-		return "", err
-	}
-	host, err := f.get("host")
-	if err != nil {
-		return "", err
-	}
-	port, err := f.get("port")
-	if err != nil {
-		return "", err
-	}
+	f := &fields{c: c, profile: "database", dict: d, err: new(error)}
+	driver := f.need("driver")
+	database := f.get("database")
+	user := f.get("username")
+	password := f.get("password")
+	host := f.get("host")
+	port := f.get("port")
 	u := url.URL{Scheme: driver, Host: host}
+	if err := f.problem(); err != nil {
+		return "", err
+	}
 	if port != "" {
 		u.Host = net.JoinHostPort(host, port)
 	}
@@ -424,33 +364,20 @@ func applySnowflake(c Credential) (Output, error) {
 		if !ok {
 			return Output{}, &Error{Label: c.Label, Profile: "snowflake", Field: "credentials", Why: "is not an object"}
 		}
-		creds = &fields{c: c, profile: "snowflake", dict: d}
+		creds = f.sub(d)
 	}
 	var o out
-	account, err := creds.need("account")
-	if err != nil {
-		return Output{}, err
-	}
-	user, err := creds.need("user")
-	if err != nil {
-		return Output{}, err
-	}
+	account := creds.need("account")
+	user := creds.need("user")
 	o.set("SNOWFLAKE_ACCOUNT", account)
 	o.set("SNOWFLAKE_USER", user)
 	for _, m := range []struct{ field, variable string }{
 		{"password", "SNOWFLAKE_PASSWORD"}, {"role", "SNOWFLAKE_ROLE"}, {"authenticator", "SNOWFLAKE_AUTHENTICATOR"},
 		{"token", "SNOWFLAKE_TOKEN"}, {"private_key_passphrase", "PRIVATE_KEY_PASSPHRASE"},
 	} {
-		s, err := creds.get(m.field)
-		if err != nil {
-			return Output{}, err
-		}
-		o.setIf(m.variable, s)
+		o.setIf(m.variable, creds.get(m.field))
 	}
-	key, err := creds.get("private_key")
-	if err != nil {
-		return Output{}, err
-	}
+	key := creds.get("private_key")
 	if key != "" {
 		for _, v := range []string{"SNOWFLAKE_PRIVATE_KEY_FILE", "SNOWFLAKE_PRIVATE_KEY_PATH"} {
 			o.Files = append(o.Files, File{Var: v, Name: "snowflake-private-key.p8", Content: []byte(key)})
@@ -459,13 +386,9 @@ func applySnowflake(c Credential) (Output, error) {
 	for _, m := range []struct{ field, variable string }{
 		{"database", "SNOWFLAKE_DATABASE"}, {"warehouse", "SNOWFLAKE_WAREHOUSE"}, {"schema", "SNOWFLAKE_SCHEMA"},
 	} {
-		s, err := f.get(m.field)
-		if err != nil {
-			return Output{}, err
-		}
-		o.setIf(m.variable, s)
+		o.setIf(m.variable, f.get(m.field))
 	}
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 func applyDatabricks(c Credential) (Output, error) {
@@ -473,10 +396,7 @@ func applyDatabricks(c Credential) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	host, err := f.need("databricks_instance")
-	if err != nil {
-		return Output{}, err
-	}
+	host := f.need("databricks_instance")
 	if !strings.Contains(host, "://") {
 		host = "https://" + host
 	}
@@ -485,13 +405,9 @@ func applyDatabricks(c Credential) (Output, error) {
 	for _, m := range []struct{ field, variable string }{
 		{"token", "DATABRICKS_TOKEN"}, {"client_id", "DATABRICKS_CLIENT_ID"}, {"client_secret", "DATABRICKS_CLIENT_SECRET"}, {"tenant_id", "ARM_TENANT_ID"},
 	} {
-		s, err := f.get(m.field)
-		if err != nil {
-			return Output{}, err
-		}
-		o.setIf(m.variable, s)
+		o.setIf(m.variable, f.get(m.field))
 	}
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 // applySlack takes a webhook block's url, a credentials block's token, or
@@ -509,12 +425,9 @@ func applySlack(c Credential) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	hook, err := f.get("url")
-	if err != nil {
-		return Output{}, err
-	}
-	token, err := f.get("token")
-	if err != nil {
+	hook := f.get("url")
+	token := f.get("token")
+	if err := f.problem(); err != nil {
 		return Output{}, err
 	}
 	if hook == "" && token == "" {
@@ -549,9 +462,7 @@ func applyKubernetes(c Credential) (Output, error) {
 	if !ok || cfg.Len() == 0 {
 		return Output{}, &Error{Label: c.Label, Profile: "kubernetes", Field: "config", Why: "is missing or not an object"}
 	}
-	if name, err := f.get("context_name"); err != nil {
-		return Output{}, err
-	} else if name != "" {
+	if name := f.get("context_name"); name != "" {
 		cfg = cfg.Copy()
 		cfg.SetStr("current-context", pyvalue.Str(name))
 	}
@@ -560,7 +471,7 @@ func applyKubernetes(c Credential) (Output, error) {
 		return Output{}, &Error{Label: c.Label, Profile: "kubernetes", Field: "config", Why: "cannot be written as JSON"}
 	}
 	o.Files = append(o.Files, File{Var: "KUBECONFIG", Name: "kubeconfig", Content: []byte(text)})
-	return o.Output, nil
+	return f.result(o.Output)
 }
 
 // AsFile is the file profile: the rendered value written to a file whose

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prefect-secrets/prefect-secrets-action/internal/pyvalue"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
 )
 
@@ -122,7 +123,7 @@ func TestAppendAllSamePathTwice(t *testing.T) {
 	}
 }
 
-func TestMaskStrings(t *testing.T) {
+func TestMaskDecoded(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		value string
@@ -141,9 +142,10 @@ func TestMaskStrings(t *testing.T) {
 		{"a<b&c", 1, []string{"a<b&c", `a\u003cb\u0026c`}},
 	}
 	for _, tt := range tests {
-		got := MaskStrings(tt.value, tt.min)
+		decoded, _ := pyvalue.Loads(tt.value)
+		got := MaskDecoded(tt.value, decoded, tt.min)
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("MaskStrings(%q) = %q, want %q", tt.value, got, tt.want)
+			t.Errorf("MaskDecoded(%q) = %q, want %q", tt.value, got, tt.want)
 		}
 	}
 }

@@ -17,26 +17,16 @@ import (
 // any of them is registered wrongly there unless its pieces are too.
 var maskSeparators = []string{"\r\n", "\r", "\n", "::", "%0A", "%0D", "%0a", "%0d"}
 
-// MaskStrings returns what to register with ::add-mask:: for one value: the
+// MaskDecoded returns what to register with ::add-mask:: for one value: the
 // whole value; each non-empty trimmed piece of it between line breaks, "::"
 // and the texts %0A and %0D; its JSON-escaped forms where they differ (act
 // prints toJSON(outputs) at -v); and for a JSON object or array every string
 // or number leaf at least minLeaf characters long, treated the same way.
 // Empty and whitespace-only strings are left out: the runner would only
 // warn.
-func MaskStrings(value string, minLeaf int) []string {
-	var decoded pyvalue.Value
-	t := strings.TrimSpace(value)
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		if v, err := pyvalue.Loads(value); err == nil {
-			decoded = v
-		}
-	}
-	return MaskDecoded(value, decoded, minLeaf)
-}
-
-// MaskDecoded is MaskStrings for a value already decoded (nil when it is
-// not JSON), so that a value is parsed once for exports and masks alike.
+//
+// decoded is the value already decoded (nil when it is not JSON), so that
+// a value is parsed once for exports and masks alike.
 func MaskDecoded(value string, decoded pyvalue.Value, minLeaf int) []string {
 	var out []string
 	add := func(s string) {
@@ -67,7 +57,7 @@ func MaskDecoded(value string, decoded pyvalue.Value, minLeaf int) []string {
 	return out
 }
 
-// MaskText is MaskStrings for text that is not to be read as JSON: the
+// MaskText is MaskDecoded for text that is not to be read as JSON: the
 // text, its pieces and its JSON-escaped forms.
 func MaskText(text string) []string { return MaskDecoded(text, nil, 0) }
 
@@ -128,13 +118,6 @@ func (m *Masker) Mask(s string) {
 	}
 	m.seen[s] = true
 	m.pending = append(m.pending, s)
-}
-
-// MaskValue queues every mask MaskStrings gives for value.
-func (m *Masker) MaskValue(value string, minLeaf int) {
-	for _, s := range MaskStrings(value, minLeaf) {
-		m.Mask(s)
-	}
 }
 
 // MaskDecoded queues every mask MaskDecoded gives.
