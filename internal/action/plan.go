@@ -62,7 +62,7 @@ func (r *run) plan(secrets []*secret, masker *export.Masker) plan {
 			continue
 		}
 		decoded := s.decode()
-		if !s.variable && !cfg.CheckOnly {
+		if !s.variable {
 			masker.MaskDecoded(s.value, decoded, cfg.MaskMinLength)
 		}
 		out, whole, err := r.shape(s, decoded)
@@ -84,7 +84,7 @@ func (r *run) plan(secrets []*secret, masker *export.Masker) plan {
 	}
 	for _, sh := range all {
 		s, out := sh.s, sh.out
-		if !s.variable && !cfg.CheckOnly {
+		if !s.variable {
 			for _, m := range out.Masks {
 				masker.MaskText(m)
 			}
@@ -103,7 +103,7 @@ func (r *run) plan(secrets []*secret, masker *export.Masker) plan {
 			if !claim(s, v.Name) {
 				continue
 			}
-			if !s.variable && !cfg.CheckOnly {
+			if !s.variable {
 				// Every exported value is a value of its own, masked
 				// whatever its length.
 				masker.MaskText(v.Value)

@@ -333,9 +333,6 @@ func (r *run) deliver(secrets []*secret, p plan) error {
 	for _, e := range p.exports {
 		entries = append(entries, e.Entry)
 	}
-	if cfg.CheckOnly {
-		entries, p.files = nil, nil
-	}
 	dir, paths, err := r.writeFiles(p.files)
 	if err != nil {
 		return err
@@ -359,6 +356,7 @@ func (r *run) deliver(secrets []*secret, p plan) error {
 func (r *run) deliverEntries(secrets []*secret, entries []export.Entry, dir *secretfile.Dir) error {
 	cfg := r.cfg
 	var envFile *secretfile.Written
+	// Check-only plans no exports; it writes no env-file either.
 	if cfg.EnvFile != "" && !cfg.CheckOnly {
 		text, err := export.Dotenv(entries)
 		if err != nil {

@@ -5,6 +5,7 @@
 package servertext
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -19,16 +20,16 @@ const MaxLength = 200
 // would act on. It is safe for concurrent use; the zero value redacts
 // nothing.
 type Redactor struct {
-	mu      sync.RWMutex
+	mu      sync.Mutex
 	secrets map[string]bool
-	ordered []string // longest first, so a secret inside another is not left half shown
+	ordered []string // longest first once sorted, so a secret inside another is not left half shown
+	sorted  bool
 }
 
 // Add registers secrets. Empty and whitespace-only strings are ignored.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	changed := false
 	for _, s := range secrets {
 		if strings.TrimSpace(s) == "" || r.secrets[s] {
 			continue
@@ -38,19 +39,7 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 		r.secrets[s] = true
 		r.ordered = append(r.ordered, s)
-		changed = true
-	}
-	if changed {
-		sortLongestFirst(r.ordered)
-	}
-}
-
-func sortLongestFirst(s []string) {
-	// Insertion sort: Add is called with a few strings at a time.
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && len(s[j]) > len(s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
+		r.sorted = false
 	}
 }
 
@@ -74,8 +63,14 @@ func (r *Redactor) Clean(s string) string {
 }
 
 func (r *Redactor) redact(s string) string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Every resolved value is added, and text is cleaned only when a
+	// server errs: sorting here, not on each Add, keeps Add cheap.
+	if !r.sorted {
+		sort.SliceStable(r.ordered, func(i, j int) bool { return len(r.ordered[i]) > len(r.ordered[j]) })
+		r.sorted = true
+	}
 	for _, secret := range r.ordered {
 		if strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, "***")
