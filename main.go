@@ -20,6 +20,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := action.Main(ctx, action.World{
+		Program:     os.Args[0],
 		Args:        os.Args[1:],
 		Environ:     osenv.New(os.Environ()),
 		Stdout:      os.Stdout,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prefect-secrets/prefect-secrets-action/internal/action"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
 )
@@ -340,14 +341,17 @@ func TestBinaryFilesAndPostStep(t *testing.T) {
 	}
 	data, _ = os.ReadFile(files["state"])
 	state, err := runnertest.ParseFileCommands(data)
-	if err != nil || len(state) != 2 {
+	if err != nil || len(state) != 1 {
 		t.Fatalf("state %q: %v", data, err)
 	}
-	// The runner applies the later entry, and runs the same binary, with
-	// the same args, as the post step.
-	last := state[len(state)-1]
-	cmd := exec.Command(binary(t), "--runner-temp-host", "/ignored")
-	cmd.Env = []string{"STATE_" + last.Name + "=" + last.Value, "INPUT_SECRETS=gcp-credentials/ci"}
+	// The runner starts the post step by post-entrypoint, a link named
+	// prefect-secrets-post to the binary, with the same inputs.
+	post := filepath.Join(dir, action.PostProgram)
+	if err := os.Symlink(binary(t), post); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(post)
+	cmd.Env = []string{"STATE_" + state[0].Name + "=" + state[0].Value, "INPUT_SECRETS=gcp-credentials/ci"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("post step: %v\n%s", err, out)
@@ -357,6 +361,57 @@ func TestBinaryFilesAndPostStep(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(temp); len(entries) != 0 {
 		t.Errorf("the folder is left: %v", entries)
+	}
+}
+
+// TestBinaryStepIsChosenByProgramName: a STATE_ variable a workflow sets
+// on the main step does not turn it into the post step, and a post step
+// with no saved state does not run the main step again.
+func TestBinaryStepIsChosenByProgramName(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out, envFile := filepath.Join(dir, "output"), filepath.Join(dir, "env")
+	for _, f := range []string{out, envFile} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{
+		"GITHUB_OUTPUT=" + out, "GITHUB_ENV=" + envFile,
+		"PREFECT__CONTEXT__SECRETS__TOKEN=step-s3cr3t",
+		"INPUT_SECRETS=TOKEN",
+		"STATE_prefect-secrets-files=[]",
+	}
+	code, stdout, stderr := runBinary(t, env)
+	if code != 0 {
+		t.Fatalf("main step with a STATE_ variable: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if data, _ := os.ReadFile(envFile); !strings.Contains(string(data), "step-s3cr3t") {
+		t.Errorf("the main step exported nothing: %q\n%s", data, stdout)
+	}
+	// The post step, with the same environment but no state.
+	for _, f := range []string{out, envFile} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post := filepath.Join(dir, action.PostProgram)
+	if err := os.Symlink(binary(t), post); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(post)
+	cmd.Env = env[:len(env)-1]
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("post step: %v\n%s", err, got)
+	}
+	for _, f := range []string{out, envFile} {
+		if data, _ := os.ReadFile(f); len(data) != 0 {
+			t.Errorf("the post step wrote %q to %s: it ran the main step again", data, f)
+		}
+	}
+	if strings.Contains(string(got), "::add-mask::") {
+		t.Errorf("the post step resolved secrets: %s", got)
 	}
 }
 

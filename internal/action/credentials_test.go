@@ -221,21 +221,27 @@ func TestCredentialMasks(t *testing.T) {
 func TestCredentialFilesAreSafe(t *testing.T) {
 	t.Parallel()
 	s := credentialServer(t)
-	t.Run("host path from runs.args", func(t *testing.T) {
-		t.Parallel()
-		r := runAction(t, invocation{env: restEnv(s, "kubernetes-cluster-config/prod"), args: []string{"--runner-temp-host", "/home/runner/work/_temp"}, runner: true})
-		if r.code != ExitOK {
-			t.Fatalf("exit %d\n%s", r.code, r.stdout)
-		}
-		got := exported(r)["KUBECONFIG"]
-		if !strings.HasPrefix(got, "/home/runner/work/_temp/prefect-secrets-") {
-			t.Errorf("KUBECONFIG = %q, want the host path", got)
-		}
-		local := filepath.Join(r.dir, "runner_temp", strings.TrimPrefix(got, "/home/runner/work/_temp/"))
-		if _, err := os.Stat(local); err != nil {
-			t.Errorf("the file is not under RUNNER_TEMP: %v", err)
-		}
-	})
+	for _, tc := range []struct{ name, paths, want string }{
+		{"host path from runner-paths", `{"temp":"/home/runner/work/_temp","job-container":null}`, "/home/runner/work/_temp/"},
+		{"host path, no job container", `{"temp":"/home/runner/work/_temp","job-container":""}`, "/home/runner/work/_temp/"},
+		{"job container", `{"temp":"/home/runner/work/_temp","job-container":"4f2a"}`, "/__w/_temp/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runAction(t, invocation{env: append(restEnv(s, "kubernetes-cluster-config/prod"), "INPUT_RUNNER-PATHS="+tc.paths), runner: true})
+			if r.code != ExitOK {
+				t.Fatalf("exit %d\n%s", r.code, r.stdout)
+			}
+			got := exported(r)["KUBECONFIG"]
+			if !strings.HasPrefix(got, tc.want+"prefect-secrets-") {
+				t.Errorf("KUBECONFIG = %q, want it under %s", got, tc.want)
+			}
+			local := filepath.Join(r.dir, "runner_temp", strings.TrimPrefix(got, tc.want))
+			if _, err := os.Stat(local); err != nil {
+				t.Errorf("the file is not under RUNNER_TEMP: %v", err)
+			}
+		})
+	}
 	t.Run("symlink in the way", func(t *testing.T) {
 		t.Parallel()
 		// The folder's name comes from the run's random source: plant a
@@ -271,7 +277,7 @@ func TestCredentialFilesAreSafe(t *testing.T) {
 		if entries, _ := os.ReadDir(filepath.Join(r.dir, "runner_temp")); len(entries) != 0 {
 			t.Errorf("credential files left behind: %v", entries)
 		}
-		if st, _ := runnertest.ParseFileCommands([]byte(r.stateRaw)); r.envRaw != "" || len(st) != 1 || st[0].Value != "[]" {
+		if r.envRaw != "" || r.stateRaw != "" {
 			t.Errorf("GITHUB_ENV written, or GITHUB_STATE names files: %q", r.stateRaw)
 		}
 	})
@@ -284,11 +290,10 @@ func TestPostStepRemovesFiles(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
-	all, err := runnertest.ParseFileCommands([]byte(r.stateRaw))
-	if err != nil || len(all) != 2 || all[0].Value != "[]" {
+	state, err := runnertest.ParseFileCommands([]byte(r.stateRaw))
+	if err != nil || len(state) != 1 {
 		t.Fatalf("state %q, %v", r.stateRaw, err)
 	}
-	state := all[1:] // the later entry is the one the runner keeps
 	files, err := secretfile.Decode(state[0].Value)
 	if err != nil || len(files) != 3 {
 		t.Fatalf("files %v, %v", files, err)
@@ -323,9 +328,46 @@ func TestPostStepRemovesFiles(t *testing.T) {
 	// keep-files keeps them.
 	kept := runAction(t, invocation{env: restEnv(s, "kubernetes-cluster-config/prod"), runner: true})
 	st, _ := runnertest.ParseFileCommands([]byte(kept.stateRaw))
-	post = runMain(t, []string{"STATE_" + st[1].Name + "=" + st[1].Value, "INPUT_KEEP-FILES=true"})
+	post = runMain(t, []string{"STATE_" + st[0].Name + "=" + st[0].Value, "INPUT_KEEP-FILES= True "})
 	if _, err := os.Stat(exported(kept)["KUBECONFIG"]); err != nil || post.code != ExitOK {
 		t.Errorf("keep-files: %v, exit %d", err, post.code)
+	}
+}
+
+// TestPostStepFileIdentity: a file rewritten in place with its size and
+// mtime put back is no longer the file written (its ctime moved), and
+// the post step leaves it.
+func TestPostStepFileIdentity(t *testing.T) {
+	t.Parallel()
+	s := credentialServer(t)
+	r := runAction(t, invocation{env: restEnv(s, "kubernetes-cluster-config/prod"), runner: true})
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	state, err := runnertest.ParseFileCommands([]byte(r.stateRaw))
+	if err != nil || len(state) != 1 {
+		t.Fatalf("state %q, %v", r.stateRaw, err)
+	}
+	path := exported(r)["KUBECONFIG"]
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	forged := []byte(strings.Repeat("x", len(data)))
+	time.Sleep(10 * time.Millisecond) // a coarse clock must see the ctime move
+	if err := os.WriteFile(path, forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	post := runMain(t, []string{"STATE_" + state[0].Name + "=" + state[0].Value})
+	if got, _ := os.ReadFile(path); string(got) != string(forged) {
+		t.Errorf("the rewritten file was removed or changed\n%s", post.stdout)
+	}
+	if !strings.Contains(post.stdout, "no longer the file that was written") {
+		t.Errorf("not reported:\n%s", post.stdout)
 	}
 }
 
@@ -335,7 +377,7 @@ func runMain(t *testing.T, env []string) result {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	env = append(env, "INPUT_SECRETS=would-be-resolved-by-a-main-step")
-	code := Main(t.Context(), World{Environ: osenv.New(env), Stdout: &stdout, Stderr: &stderr, Now: time.Now})
+	code := Main(t.Context(), World{Program: "/ko-app/" + PostProgram, Environ: osenv.New(env), Stdout: &stdout, Stderr: &stderr, Now: time.Now})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -526,11 +568,11 @@ func TestGoldenCredentials(t *testing.T) {
 		}
 	}
 	// The state records inode numbers and times, which differ per run.
-	got := inodes.ReplaceAllString(b.String(), `"dev":0,"ino":0,"size":$1,"mtime":0`)
+	got := inodes.ReplaceAllString(b.String(), `"dev":0,"ino":0,"size":$1,"mtime":0,"ctime":0`)
 	compareGolden(t, "runner-credentials", got)
 }
 
-var inodes = regexp.MustCompile(`"dev":\d+,"ino":\d+,"size":(\d+),"mtime":\d+`)
+var inodes = regexp.MustCompile(`"dev":\d+,"ino":\d+,"size":(\d+),"mtime":\d+,"ctime":\d+`)
 
 func compareGolden(t *testing.T, name, got string) {
 	t.Helper()

@@ -2,17 +2,29 @@ package action
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 
+	"github.com/prefect-secrets/prefect-secrets-action/internal/config"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/secretfile"
 )
 
-// Main runs the main step or, when it is the post step, Post. The runner
-// hands the post step the state the main step saved, as STATE_<name>
-// variables, and the main step saves its entry before anything else: so
-// the one binary, at one path in every image, tells the two apart. Outside
-// a runner, --post runs the post step.
+// PostProgram is the name the post step is started by: action.yml's
+// post-entrypoint is a link of this name to the binary, in the Dockerfile
+// image and in the released one. Only the runner's post stage uses that
+// path, so nothing a workflow sets (an environment variable, an input)
+// can turn the main step into the post step, or the post step into a
+// second main step.
+const PostProgram = "prefect-secrets-post"
+
+// Main runs the main step or, when started as PostProgram (or with --post
+// outside a runner), the post step.
 func Main(ctx context.Context, w World) int {
-	if _, post := w.Environ.Lookup("STATE_" + stateFiles); post || (len(w.Args) > 0 && w.Args[0] == "--post") {
+	if filepath.Base(w.Program) == PostProgram {
+		return Post(ctx, w)
+	}
+	if len(w.Args) > 0 && w.Args[0] == "--post" {
+		w.Args = w.Args[1:]
 		return Post(ctx, w)
 	}
 	return Run(ctx, w)
@@ -21,22 +33,33 @@ func Main(ctx context.Context, w World) int {
 // Post runs the post step: it removes every file the main step recorded in
 // GITHUB_STATE (which arrives as STATE_<name>), unless keep-files is set,
 // and leaves alone, with a warning, any path that is no longer the regular
-// file written there. It never fails the job: a cleanup that cannot
-// finish says so.
+// file written there. With no saved state it does nothing: the main step
+// wrote no files, or never ran. It never fails the job: a cleanup that
+// cannot finish says so.
 func Post(_ context.Context, w World) int {
 	u := newUI(true, false, w.Stdout, w.Stderr)
-	state := w.Environ.Get("STATE_" + stateFiles)
-	if state == "" || state == "[]" {
-		return ExitOK // the main step wrote no files
-	}
-	if keep := w.Environ.Get("INPUT_KEEP-FILES"); keep == "true" || keep == "True" || keep == "TRUE" {
-		u.infof("keep-files is set: the credential files stay until the runner empties its temporary folder")
+	state, ok := w.Environ.Lookup("STATE_" + stateFiles)
+	if !ok || state == "" {
+		u.infof("no credential files to remove: the main step saved none")
 		return ExitOK
 	}
 	files, err := secretfile.Decode(state)
 	if err != nil {
 		u.warnf("cannot remove the credential files: %v", err)
 		return ExitOK
+	}
+	if len(files) == 0 {
+		return ExitOK
+	}
+	// The main step refused a keep-files that is not a boolean, so none
+	// reaches here with files; if one does, removing is the safe reading.
+	keep, valid := config.ParseBoolean(strings.TrimSpace(w.Environ.Get("INPUT_KEEP-FILES")))
+	switch {
+	case keep:
+		u.infof("keep-files is set: the credential files stay until the runner empties its temporary folder")
+		return ExitOK
+	case !valid && strings.TrimSpace(w.Environ.Get("INPUT_KEEP-FILES")) != "":
+		u.warnf("input \"keep-files\" is not true or false; removing the credential files")
 	}
 	removed, left := secretfile.Remove(files)
 	for _, l := range left {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,6 +34,9 @@ const (
 
 // World is everything a run touches outside its own memory.
 type World struct {
+	// Program is the name the process was started by (argv[0]); Args
+	// are the arguments after it.
+	Program string
 	Args    []string
 	Environ *osenv.Environ
 	Stdout  io.Writer
@@ -55,7 +57,6 @@ type World struct {
 
 // Run performs one invocation and returns the process exit code.
 func Run(ctx context.Context, w World) int {
-	markMainStep(w)
 	cfg, err := config.Parse(config.Sources{
 		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots,
 	})
@@ -85,24 +86,6 @@ func Run(ctx context.Context, w World) int {
 		return ExitFailed
 	}
 	return code
-}
-
-// markMainStep saves an empty file list in GITHUB_STATE before anything
-// else, so that the post step always finds the entry and knows itself
-// (see Main), whatever happens to this run. A later entry with the files
-// written replaces it.
-func markMainStep(w World) {
-	path := w.Environ.Get("GITHUB_STATE")
-	if path == "" {
-		return
-	}
-	data, err := export.FormatEntries(w.Random, []export.Entry{{Name: stateFiles, Value: "[]"}})
-	if err == nil {
-		err = export.AppendAll([]export.Append{{Path: path, Data: data}})
-	}
-	if err != nil {
-		fmt.Fprintf(w.Stderr, "prefect-secrets: warning: cannot save the step's state: %v\n", err)
-	}
 }
 
 type run struct {
@@ -337,6 +320,9 @@ func (r *run) deliver(secrets []*secret, p plan) error {
 	if err != nil {
 		return err
 	}
+	if dir != nil {
+		defer dir.Close()
+	}
 	undo := func() {
 		if dir != nil {
 			dir.Undo()
@@ -362,11 +348,11 @@ func (r *run) deliverEntries(secrets []*secret, entries []export.Entry, dir *sec
 		if err != nil {
 			return fmt.Errorf("env-file: %w", err)
 		}
-		path := cfg.EnvFile
-		if cfg.Runner.Workspace != "" {
-			path = filepath.Join(cfg.Runner.Workspace, path)
+		root := cfg.Runner.Workspace
+		if root == "" {
+			root = "."
 		}
-		w, err := secretfile.WriteNew(path, []byte(text))
+		w, err := secretfile.WriteInside(root, cfg.EnvFile, []byte(text))
 		if err != nil {
 			return fmt.Errorf("env-file: %w", err)
 		}

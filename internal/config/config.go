@@ -2,12 +2,14 @@ package config
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/url"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -99,7 +101,7 @@ type Config struct {
 	// "" means a new private temporary folder.
 	FilesDir string
 	// HostTemp is the runner's temporary folder as later steps see it
-	// (passed in runs.args, which the runner does not rewrite); "" when
+	// (from runner-paths, which the runner does not rewrite); "" when
 	// this process sees the same paths as they do.
 	HostTemp    string
 	Backend     BackendConfig
@@ -165,6 +167,9 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "or the values with --format. Every flag can also be set as INPUT_<NAME>.")
 	fmt.Fprintln(w, "")
 	for _, in := range Inputs {
+		if in.fromRunner {
+			continue
+		}
 		def := ""
 		if in.Default != "" {
 			def = " (default " + in.Default + ")"
@@ -189,8 +194,6 @@ func Parse(src Sources) (*Config, error) {
 	fset.Var(format, "format", "output format")
 	filesDir := &inputValue{}
 	fset.Var(filesDir, "files-dir", "folder for credential files")
-	hostTemp := &inputValue{}
-	fset.Var(hostTemp, "runner-temp-host", "the runner's temporary folder as the host sees it")
 	if err := fset.Parse(joinBooleanValues(src.Args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, ErrHelp
@@ -209,7 +212,7 @@ func Parse(src Sources) (*Config, error) {
 			return s
 		}
 		for _, in := range Inputs {
-			if in.Name == name {
+			if in.Name == name && !in.fromRunner {
 				return in.Default
 			}
 		}
@@ -265,7 +268,7 @@ func Parse(src Sources) (*Config, error) {
 	}
 	c.KeepFiles = p.boolean("keep-files")
 	c.FilesDir = strings.TrimSpace(filesDir.value)
-	c.HostTemp = strings.TrimSpace(hostTemp.value)
+	c.HostTemp = p.runnerPaths()
 	c.Runner = Runner{
 		OutputPath:  src.Env.Get("GITHUB_OUTPUT"),
 		EnvPath:     src.Env.Get("GITHUB_ENV"),
@@ -310,6 +313,46 @@ func Parse(src Sources) (*Config, error) {
 	return c, nil
 }
 
+// JobContainerWork is where a job container sees the runner's work folder,
+// which holds the temporary folder (runner `_work/_temp`, `/__w/_temp` in
+// the job container).
+const JobContainerWork = "/__w"
+
+// runnerPaths reads runner-paths: the runner's temporary folder as the
+// runner's expressions give it (runner.temp, a host path even in a job
+// container) and the job container's id. It returns the folder as later
+// steps see it: the host path, or the job container's view of it.
+func (p *parser) runnerPaths() string {
+	text := p.get("runner-paths")
+	if text == "" {
+		return ""
+	}
+	var paths struct {
+		Temp         *string `json:"temp"`
+		JobContainer *string `json:"job-container"`
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&paths); err != nil || dec.More() {
+		p.problem("runner-paths", "not the JSON the runner fills in; leave it unset")
+		return ""
+	}
+	if paths.Temp == nil || *paths.Temp == "" {
+		return ""
+	}
+	temp := *paths.Temp
+	if !strings.HasPrefix(temp, "/") || slices.Contains(strings.Split(temp, "/"), "..") {
+		p.problem("runner-paths", "the temporary folder %q is not an absolute path", temp)
+		return ""
+	}
+	if paths.JobContainer != nil && *paths.JobContainer != "" {
+		// The job container mounts the work folder, the temporary
+		// folder's parent, at /__w.
+		return path.Join(JobContainerWork, path.Base(temp))
+	}
+	return path.Clean(temp)
+}
+
 // joinBooleanValues lets a boolean flag take its value as the next
 // argument, as people type it (--check-only true): the flag package would
 // read "true" as a stray argument. Only the words boolean inputs accept
@@ -342,11 +385,8 @@ func isBooleanInput(name string) bool {
 }
 
 func isBooleanWord(s string) bool {
-	switch s {
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return true
-	}
-	return false
+	_, ok := ParseBoolean(s)
+	return ok
 }
 
 // declarations parses `secrets` and `variables` once the backend is known:
@@ -390,17 +430,25 @@ func (p *parser) problem(input, format string, args ...any) {
 	p.problems = append(p.problems, fmt.Sprintf("input %q: ", input)+fmt.Sprintf(format, args...))
 }
 
-// boolean accepts the YAML 1.2 core booleans, as the GitHub toolkit does.
-func (p *parser) boolean(name string) bool {
-	switch s := p.get(name); s {
+// ParseBoolean accepts the YAML 1.2 core booleans, as the GitHub toolkit
+// does; ok is false for anything else.
+func ParseBoolean(s string) (value, ok bool) {
+	switch s {
 	case "true", "True", "TRUE":
-		return true
+		return true, true
 	case "false", "False", "FALSE":
-		return false
-	default:
-		p.problem(name, "%q is not true or false", s)
-		return false
+		return false, true
 	}
+	return false, false
+}
+
+func (p *parser) boolean(name string) bool {
+	s := p.get(name)
+	v, ok := ParseBoolean(s)
+	if !ok {
+		p.problem(name, "%q is not true or false", s)
+	}
+	return v
 }
 
 func (p *parser) policy(name string) Policy {

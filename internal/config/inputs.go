@@ -10,6 +10,9 @@ type Input struct {
 	Default     string
 	Description string
 	boolean     bool
+	// fromRunner marks an input whose default is an expression only the
+	// runner evaluates: outside a runner it has no default.
+	fromRunner bool
 }
 
 // Inputs are the action's inputs, in the order action.yml lists them.
@@ -38,6 +41,7 @@ var Inputs = []Input{
 	{Name: "env-file", Description: "Also write every exported variable to this dotenv file, relative to the workspace (mode 0600, created new). Empty writes none."},
 	{Name: "keep-files", Default: "false", Description: "Keep the credential files after the job's post step, which otherwise removes them.", boolean: true},
 	{Name: "summary", Default: "true", Description: "Write a job summary table of names, sources and statuses (never values).", boolean: true},
+	{Name: "runner-paths", Default: `{"temp":${{ toJSON(runner.temp) }},"job-container":${{ toJSON(job.container.id) }}}`, Description: "Filled in by the runner; leave it unset. The runner's temporary folder as later steps see it, and the job container if there is one: a Docker action sees that folder at another path, and later steps need the paths of the credential files.", fromRunner: true},
 }
 
 // Outputs are the outputs the action always writes, besides one per

@@ -10,6 +10,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/action"
 )
 
 // The image as .ci/image writes it: IMAGE_LAYOUT names the OCI layout.
@@ -100,7 +104,7 @@ func TestImageLayout(t *testing.T) {
 			uncompressed += size
 		}
 		sort.Strings(files)
-		want := []string{"etc/ssl/certs/ca-certificates.crt", "ko-app/prefect-secrets-action"}
+		want := []string{"etc/ssl/certs/ca-certificates.crt", "ko-app/prefect-secrets-action", "ko-app/prefect-secrets-post -> prefect-secrets-action"}
 		if strings.Join(files, ",") != strings.Join(want, ",") {
 			t.Errorf("%s holds %v, want only %v", platform, files, want)
 		}
@@ -114,8 +118,8 @@ func TestImageLayout(t *testing.T) {
 	}
 }
 
-// layerFiles lists the regular files and symlinks of a layer (folders
-// only hold them) and their size.
+// layerFiles lists the regular files and symlinks (as "name -> target")
+// of a layer (folders only hold them) and their size.
 func layerFiles(t *testing.T, data []byte) ([]string, int64) {
 	t.Helper()
 	gz, err := gzip.NewReader(strings.NewReader(string(data)))
@@ -136,8 +140,52 @@ func layerFiles(t *testing.T, data []byte) ([]string, int64) {
 		if h.Typeflag == tar.TypeDir {
 			continue
 		}
-		names = append(names, strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/"))
+		name := strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")
+		if h.Typeflag == tar.TypeSymlink {
+			name += " -> " + h.Linkname
+		}
+		names = append(names, name)
 		size += h.Size
 	}
 	return names, size
+}
+
+// TestEntrypointsAgree checks what the runner starts against what the
+// images hold: action.yml gives no entrypoint (the image's is used) and a
+// post-entrypoint that is the post step's name, which the Dockerfile and
+// the released image's base (.ci/image) both make a link to the binary at
+// the image's entrypoint. The Dockerfile cannot be built here, so its
+// text is read; TestImageLayout reads the released image itself.
+func TestEntrypointsAgree(t *testing.T) {
+	t.Parallel()
+	var meta struct {
+		Runs map[string]any `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(readRepo(t, "action.yml"), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := meta.Runs["entrypoint"]; ok {
+		t.Errorf("action.yml sets runs.entrypoint; the image's entrypoint is the binary")
+	}
+	if _, ok := meta.Runs["post-if"]; ok {
+		t.Errorf("action.yml sets post-if; the post step must run whatever the job's outcome (the default, always())")
+	}
+	wantPost := "/ko-app/" + action.PostProgram
+	if got := meta.Runs["post-entrypoint"]; got != wantPost {
+		t.Errorf("post-entrypoint %v, want %s", got, wantPost)
+	}
+	dockerfile := string(readRepo(t, "Dockerfile"))
+	for _, want := range []string{
+		`ENTRYPOINT ["/ko-app/prefect-secrets-action"]`,
+		"ln -s prefect-secrets-action /rootfs" + wantPost,
+		"COPY --from=build /rootfs/ /",
+	} {
+		if !strings.Contains(dockerfile, want) {
+			t.Errorf("the Dockerfile lacks %q", want)
+		}
+	}
+	image := string(readRepo(t, ".ci/image"))
+	if want := `ln -s prefect-secrets-action "$work/root` + wantPost + `"`; !strings.Contains(image, want) {
+		t.Errorf(".ci/image lacks %q", want)
+	}
 }

@@ -7,12 +7,9 @@ import (
 	"syscall"
 )
 
-// openFlags refuse a symlink at the path even where O_EXCL would not.
-const openFlags = syscall.O_NOFOLLOW | syscall.O_CLOEXEC
-
-func fileID(info os.FileInfo) (dev, ino uint64) {
+func fileID(info os.FileInfo) (dev, ino uint64, ctime int64) {
 	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev), st.Ino //nolint:unconvert // Dev's type differs by platform
+		return uint64(st.Dev), st.Ino, ctimeOf(st) //nolint:unconvert // Dev's type differs by platform
 	}
-	return 0, 0
+	return 0, 0, 0
 }

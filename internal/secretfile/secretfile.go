@@ -20,10 +20,12 @@ type Written struct {
 	Path string `json:"path"`
 	Dev  uint64 `json:"dev"`
 	Ino  uint64 `json:"ino"`
-	// Size and Mtime tell a file rewritten in place, or a new file that
-	// got the freed inode, from the one written.
+	// Size, Mtime and Ctime tell a file rewritten in place, or a new file
+	// that got the freed inode, from the one written: a process can set a
+	// file's mtime back, but every change moves its ctime.
 	Size  int64 `json:"size"`
 	Mtime int64 `json:"mtime"`
+	Ctime int64 `json:"ctime"`
 }
 
 // Dir is a folder of credential files. Path is where this process writes;
@@ -32,8 +34,13 @@ type Written struct {
 type Dir struct {
 	Path     string
 	Exported string
+	parent   string
+	name     string
 	written  []Written
-	created  bool
+	// fd is the folder, open once it is made: every file is created
+	// relative to it, so a path swapped underneath cannot redirect one.
+	fd    *os.File
+	owner owner
 }
 
 // NewDir chooses a new folder prefect-secrets-<32 hex digits> under parent
@@ -48,20 +55,29 @@ func NewDir(parent, exportedParent string, random io.Reader) (*Dir, error) {
 	if exportedParent == "" {
 		exportedParent = parent
 	}
-	return &Dir{Path: filepath.Join(parent, name), Exported: filepath.Join(exportedParent, name)}, nil
+	return &Dir{Path: filepath.Join(parent, name), Exported: filepath.Join(exportedParent, name), parent: parent, name: name}, nil
 }
 
 // Write creates name in the folder with content and returns the path later
 // steps use. The folder is made, mode 0700, on the first write; a folder
-// or file already there is an error, never reused.
+// or file already there is an error, never reused. The folder and its
+// files get the owner of the folder they are made in: a container action
+// runs as root, and the steps after it, as the runner's user, must read
+// the files and empty the temporary folder.
 func (d *Dir) Write(name string, content []byte) (string, error) {
-	if !d.created {
-		if err := os.Mkdir(d.Path, 0o700); err != nil {
+	if d.fd == nil {
+		parent, err := openDir(d.parent)
+		if err != nil {
+			return "", fmt.Errorf("cannot open the folder for credential files: %w", unwrap(err))
+		}
+		d.owner = ownerOf(parent)
+		d.fd, err = mkdirAt(parent, d.name, d.owner)
+		parent.Close()
+		if err != nil {
 			return "", fmt.Errorf("cannot create the folder for credential files: %w", unwrap(err))
 		}
-		d.created = true
 	}
-	w, err := create(filepath.Join(d.Path, name), content)
+	w, err := createAt(d.fd, filepath.Join(d.Path, name), name, content, d.owner)
 	if err != nil {
 		return "", err
 	}
@@ -72,30 +88,62 @@ func (d *Dir) Write(name string, content []byte) (string, error) {
 // Written lists the files written so far, at the paths this process sees.
 func (d *Dir) Written() []Written { return append([]Written(nil), d.written...) }
 
+// Close releases the open folder; the files stay.
+func (d *Dir) Close() {
+	if d.fd != nil {
+		d.fd.Close()
+	}
+}
+
 // Undo removes every file written and the folder: the all-or-nothing rule
 // for a run that fails after writing some.
 func (d *Dir) Undo() {
+	if d.fd == nil {
+		return
+	}
 	for _, w := range d.written {
-		_ = os.Remove(w.Path)
+		_ = unlinkAt(d.fd, filepath.Base(w.Path))
 	}
 	d.written = nil
-	if d.created {
-		_ = os.Remove(d.Path)
-		d.created = false
+	d.fd.Close()
+	d.fd = nil
+	if parent, err := openDir(d.parent); err == nil {
+		_ = rmdirAt(parent, d.name)
+		parent.Close()
 	}
 }
 
-// WriteNew writes content to a new file at path, mode 0600: an existing
-// file or a symlink there is an error. A write that fails removes the
-// file.
-func WriteNew(path string, content []byte) (Written, error) {
-	return create(path, content)
+// WriteInside writes content to a new file at rel, a relative path inside
+// the folder root, mode 0600, owned as that folder's owner. rel is
+// resolved from an open descriptor of root, one component at a time, and
+// no symlink is followed anywhere on the way: a link inside root cannot
+// send the file outside it. A file already there is an error; a write
+// that fails removes the file.
+func WriteInside(root, rel string, content []byte) (Written, error) {
+	rel = filepath.Clean(rel)
+	if filepath.IsAbs(rel) || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return Written{}, fmt.Errorf("%s is not a path inside %s", rel, root)
+	}
+	top, err := openDir(root)
+	if err != nil {
+		return Written{}, fmt.Errorf("cannot open %s: %w", root, unwrap(err))
+	}
+	defer top.Close()
+	dir, err := openBeneath(top, filepath.Dir(rel))
+	if err != nil {
+		return Written{}, fmt.Errorf("cannot open the folder of %s inside %s (a symlink on the way is refused): %w", rel, root, unwrap(err))
+	}
+	if dir != top {
+		defer dir.Close()
+	}
+	return createAt(dir, filepath.Join(root, rel), filepath.Base(rel), content, ownerOf(dir))
 }
 
-func create(path string, content []byte) (Written, error) {
-	// O_EXCL fails on anything already at the path, a symlink included,
-	// so nothing is followed and nothing is replaced.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|openFlags, 0o600)
+// createAt makes name in dir, new (O_EXCL, never following a symlink),
+// mode 0600, gives it o, writes content whole and syncs it; on any
+// failure the file is removed. path is what Written records.
+func createAt(dir *os.File, path, name string, content []byte, o owner) (Written, error) {
+	f, err := openNewAt(dir, name, o)
 	if err != nil {
 		return Written{}, fmt.Errorf("cannot create %s: %w", path, unwrap(err))
 	}
@@ -111,7 +159,7 @@ func create(path string, content []byte) (Written, error) {
 		err = cerr
 	}
 	if err != nil {
-		_ = os.Remove(path)
+		_ = unlinkAt(dir, name)
 		return Written{}, fmt.Errorf("cannot write %s: %w", path, unwrap(err))
 	}
 	return w, nil
@@ -122,8 +170,8 @@ func identity(f *os.File, path string) (Written, error) {
 	if err != nil {
 		return Written{}, err
 	}
-	dev, ino := fileID(info)
-	return Written{Path: path, Dev: dev, Ino: ino, Size: info.Size(), Mtime: info.ModTime().UnixNano()}, nil
+	dev, ino, ctime := fileID(info)
+	return Written{Path: path, Dev: dev, Ino: ino, Size: info.Size(), Mtime: info.ModTime().UnixNano(), Ctime: ctime}, nil
 }
 
 // Encode is the file list as the state the post step receives.
@@ -158,7 +206,7 @@ func Remove(files []Written) (removed int, left []string) {
 			left = append(left, fmt.Sprintf("%s: no longer a regular file, left alone", w.Path))
 			continue
 		}
-		if dev, ino := fileID(info); dev != w.Dev || ino != w.Ino || info.Size() != w.Size || info.ModTime().UnixNano() != w.Mtime {
+		if dev, ino, ctime := fileID(info); dev != w.Dev || ino != w.Ino || ctime != w.Ctime || info.Size() != w.Size || info.ModTime().UnixNano() != w.Mtime {
 			left = append(left, fmt.Sprintf("%s: no longer the file that was written, left alone", w.Path))
 			continue
 		}

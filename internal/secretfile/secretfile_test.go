@@ -54,8 +54,8 @@ func TestWriteNewRefusesWhatIsThere(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{target, link, dangling} {
-		if _, err := WriteNew(p, []byte("new")); err == nil {
+	for _, p := range []string{"target", "link", "dangling"} {
+		if _, err := WriteInside(dir, p, []byte("new")); err == nil {
 			t.Errorf("%s was written", p)
 		}
 	}
@@ -67,12 +67,49 @@ func TestWriteNewRefusesWhatIsThere(t *testing.T) {
 	}
 }
 
+// TestWriteInsideFollowsNoSymlink: a folder link inside the root, or one
+// pointing back into it, never carries the file; "..", absolute paths and
+// the root itself are refused; a plain sub-folder works.
+func TestWriteInsideFollowsNoSymlink(t *testing.T) {
+	t.Parallel()
+	root, elsewhere := t.TempDir(), t.TempDir()
+	for _, d := range []string{"deploy", "sub/dir"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(root, "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "deploy"), filepath.Join(root, "sub", "back")); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"out/ci.env", "sub/back/ci.env", "../x.env", "/abs.env", ".", "sub/../../x.env"} {
+		if _, err := WriteInside(root, rel, []byte("S=1\n")); err == nil {
+			t.Errorf("%s was written", rel)
+		}
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("a file went outside the root: %v", entries)
+	}
+	w, err := WriteInside(root, "sub/dir/ci.env", []byte("S=1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Path != filepath.Join(root, "sub", "dir", "ci.env") {
+		t.Errorf("path %q", w.Path)
+	}
+	if info, err := os.Lstat(w.Path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("%v, %v", info, err)
+	}
+}
+
 func TestRemoveOnlyWhatWasWritten(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	var files []Written
 	for _, name := range []string{"a", "b", "c", "d"} {
-		w, err := WriteNew(filepath.Join(dir, name), []byte("content-"+name))
+		w, err := WriteInside(dir, name, []byte("content-"+name))
 		if err != nil {
 			t.Fatal(err)
 		}
