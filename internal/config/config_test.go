@@ -237,3 +237,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestRunnerPaths reads the input the runner fills in: the host path as
+// is on the host, the job container's view in a container job, nothing
+// outside a runner, and a clear problem for anything else.
+func TestRunnerPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value, want, problem string
+	}{
+		{"", "", ""},
+		{`{"temp":"/home/runner/work/_temp","job-container":null}`, "/home/runner/work/_temp", ""},
+		{`{"temp":"/home/runner/work/_temp","job-container":""}`, "/home/runner/work/_temp", ""},
+		{`{"temp":"/opt/runner/_work/_temp/","job-container":"abc"}`, "/__w/_temp", ""},
+		{`{"temp":null,"job-container":null}`, "", ""},
+		{`{"temp":"relative/_temp","job-container":null}`, "", `input "runner-paths": the temporary folder "relative/_temp" is not an absolute path`},
+		{`{"temp":"/a/../b"}`, "", "not an absolute path"},
+		{`{"temp":"/t","other":1}`, "", `input "runner-paths": not the JSON the runner fills in`},
+		{`/home/runner/work/_temp`, "", `input "runner-paths": not the JSON the runner fills in`},
+		{`{"temp":"/t"} {}`, "", "not the JSON"},
+	}
+	for _, tt := range tests {
+		env := osenv.New([]string{"PREFECT__CONTEXT__SECRETS__A=x", "INPUT_SECRETS=A", "INPUT_RUNNER-PATHS=" + tt.value})
+		cfg, err := Parse(Sources{Env: env})
+		if tt.problem != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.problem) {
+				t.Errorf("%q: error %v, want %q", tt.value, err, tt.problem)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.value, err)
+			continue
+		}
+		if cfg.HostTemp != tt.want {
+			t.Errorf("%q: HostTemp %q, want %q", tt.value, cfg.HostTemp, tt.want)
+		}
+	}
+	// Outside a runner the input has no default: the template is never read.
+	var help strings.Builder
+	Usage(&help)
+	if strings.Contains(help.String(), "runner-paths") {
+		t.Errorf("the help lists runner-paths")
+	}
+}
