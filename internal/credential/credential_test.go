@@ -160,3 +160,75 @@ func TestForType(t *testing.T) {
 		t.Error("Known")
 	}
 }
+
+// TestDerivedForms: a password put into a URL is masked in its escaped
+// forms too, and the secret leaves of a kubeconfig given as YAML text are
+// masked on their own.
+func TestDerivedForms(t *testing.T) {
+	t.Parallel()
+	has := func(list []string, s string) bool {
+		for _, l := range list {
+			if l == s {
+				return true
+			}
+		}
+		return false
+	}
+	c := cred(t, "db", `{"connection_info": {"driver": "postgresql+psycopg2", "username": "app user", "password": "p@ss/w:rd #1", "host": "db", "database": "d"}}`, "connection_info.password")
+	out, err := Apply("database", c, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Variables[0].Value; got != "postgresql+psycopg2://app%20user:p%40ss%2Fw%3Ard%20%231@db/d" {
+		t.Errorf("DATABASE_URL %q", got)
+	}
+	for _, want := range []string{"p%40ss%2Fw%3Ard%20%231", "p%40ss%2Fw%3Ard+%231", "app%20user", "app+user", "p@ss/w:rd #1"} {
+		if !has(out.StrictMasks, want) {
+			t.Errorf("%q is not masked (%q)", want, out.StrictMasks)
+		}
+	}
+	raw := cred(t, "db", `"mysql://svc:s%2Bcret%40x@db:3306/app"`)
+	out, err = Apply("database", raw, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"s%2Bcret%40x", "s+cret@x"} {
+		if !has(out.StrictMasks, want) {
+			t.Errorf("raw URL: %q is not masked (%q)", want, out.StrictMasks)
+		}
+	}
+
+	kube := "apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user:\n    token: kt-1\n    client-key-data: LS0tLS1CRUdJTg==\n    password: pw\n    username: deployer-account\n"
+	for _, o := range []Output{AsFile("KUBE", Credential{Label: "k", Value: pyvalue.Str(kube), Text: kube}, 4)} {
+		for _, want := range []string{"kt-1", "LS0tLS1CRUdJTg==", "pw"} {
+			if !has(o.StrictMasks, want) {
+				t.Errorf("kubeconfig leaf %q is not masked (%q)", want, o.StrictMasks)
+			}
+		}
+		if !has(o.Masks, "deployer-account") || has(o.Masks, "v1") || has(o.StrictMasks, "ci") {
+			t.Errorf("masks %q, strict %q", o.Masks, o.StrictMasks)
+		}
+	}
+	k1, err := Apply("kubernetes", Credential{Label: "k", Value: pyvalue.Str(kube), Text: kube}, 4)
+	if err != nil || !has(k1.StrictMasks, "kt-1") {
+		t.Errorf("Prefect 1 kubeconfig text: %v, %q", err, k1.StrictMasks)
+	}
+}
+
+// TestIPv6DatabaseHost: an IPv6 host is bracketed in the URL, and PG*
+// carry the address and no port.
+func TestIPv6DatabaseHost(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ data, want string }{
+		{`{"driver": "postgresql", "username": "u", "password": "pw", "host": "::1", "database": "d"}`, "DATABASE_URL=postgresql://u:pw@[::1]/d;PGHOST=::1;PGUSER=u;PGPASSWORD=pw;PGDATABASE=d;"},
+		{`{"driver": "postgresql", "username": "u", "password": "pw", "host": "fd00::5", "port": 5433, "database": "d"}`, "DATABASE_URL=postgresql://u:pw@[fd00::5]:5433/d;PGHOST=fd00::5;PGPORT=5433;PGUSER=u;PGPASSWORD=pw;PGDATABASE=d;"},
+	} {
+		out, err := Apply("database", cred(t, "db", `{"connection_info": `+tt.data+`}`), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := vars(out); got != tt.want {
+			t.Errorf("got %s\nwant %s", got, tt.want)
+		}
+	}
+}

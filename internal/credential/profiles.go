@@ -298,6 +298,7 @@ func applyDatabase(c Credential) (Output, error) {
 		return Output{}, &Error{Label: c.Label, Profile: "database", Field: "connection_info", Why: "is not a URL"}
 	}
 	o.set("DATABASE_URL", raw)
+	o.urlMasks(u)
 	driver := strings.ToLower(strings.SplitN(u.Scheme, "+", 2)[0])
 	if driver == "postgresql" || driver == "postgres" {
 		o.setIf("PGHOST", u.Hostname())
@@ -313,6 +314,33 @@ func applyDatabase(c Credential) (Output, error) {
 	return o.Output, nil
 }
 
+// urlMasks masks the forms a URL's credentials take in it: a password
+// with @, : or / is escaped in the URL, and a tool that prints the URL
+// without its path, or the userinfo alone, shows that form, which is
+// neither the stored value nor the whole URL. Each is masked whatever its
+// length, and in every escaping a tool may redo it in.
+func (o *out) urlMasks(u *url.URL) {
+	if u.User == nil {
+		return
+	}
+	user := u.User.Username()
+	forms := []string{user, url.QueryEscape(user), url.PathEscape(user)}
+	if p, ok := u.User.Password(); ok {
+		// The userinfo form, as url.URL writes it and as it stands in the
+		// text given.
+		_, escaped, _ := strings.Cut(url.UserPassword("", p).String(), ":")
+		forms = append(forms, p, escaped, url.QueryEscape(p), url.PathEscape(p))
+		if _, raw, ok := strings.Cut(u.User.String(), ":"); ok {
+			forms = append(forms, raw)
+		}
+	}
+	for _, f := range forms {
+		if f != "" {
+			o.StrictMasks = append(o.StrictMasks, f)
+		}
+	}
+}
+
 func buildURL(c Credential, d *pyvalue.Dict) (string, error) {
 	f := &fields{c: c, profile: "database", dict: d, err: new(error)}
 	driver := f.need("driver")
@@ -325,8 +353,12 @@ func buildURL(c Credential, d *pyvalue.Dict) (string, error) {
 	if err := f.problem(); err != nil {
 		return "", err
 	}
-	if port != "" {
+	switch {
+	case port != "":
 		u.Host = net.JoinHostPort(host, port)
+	case strings.Contains(host, ":") && !strings.HasPrefix(host, "["):
+		// An IPv6 address is bracketed in a URL, with or without a port.
+		u.Host = "[" + host + "]"
 	}
 	switch {
 	case user != "" && password != "":
@@ -448,6 +480,7 @@ func applyKubernetes(c Credential) (Output, error) {
 			return Output{}, &Error{Label: c.Label, Profile: "kubernetes", Why: "the kubeconfig is empty"}
 		}
 		o.Files = append(o.Files, File{Var: "KUBECONFIG", Name: "kubeconfig", Content: []byte(s)})
+		o.textMasks(string(s))
 		return o.Output, nil
 	}
 	f, err := newFields(c, "kubernetes")
@@ -477,7 +510,10 @@ func applyKubernetes(c Credential) (Output, error) {
 // AsFile is the file profile: the rendered value written to a file whose
 // path is exported as variable.
 func AsFile(variable string, c Credential, minMask int) Output {
-	o := Output{Files: []File{{Var: variable, Name: strings.ToLower(variable), Content: []byte(c.Text)}}}
+	o := out{Output{Files: []File{{Var: variable, Name: strings.ToLower(variable), Content: []byte(c.Text)}}}}
+	if _, ok := c.Value.(pyvalue.Str); ok {
+		o.textMasks(c.Text)
+	}
 	o.addMasks(c, minMask)
-	return o
+	return o.Output
 }
