@@ -208,7 +208,9 @@ func heavyLocalConfig(t *testing.T, dir string) []string {
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return []string{"HOME=" + dir, "INPUT_CONFIG-FILE=" + cfg, "INPUT_SECRETS=" + strings.Join(names, ","), "INPUT_SUMMARY=false"}
+	return []string{"HOME=" + dir, "INPUT_CONFIG-FILE=" + cfg, "INPUT_SECRETS=" + strings.Join(names, ","), "INPUT_SUMMARY=false",
+		// 15 MB of variables would leave no later step able to start.
+		"INPUT_EXPORT-ENV=false"}
 }
 
 // TestBinaryStopsOnSIGTERMDuringLocalWork signals the process while it

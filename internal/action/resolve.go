@@ -113,8 +113,16 @@ func resolveVariables(cfg *config.Config, reads variableReads, secrets []*secret
 	}
 	taken := map[string]*secret{}
 	for _, s := range secrets {
-		if s.export != "" {
+		if s.export != "" && s.status != statusSkipped {
 			taken[strings.ToUpper(s.export)] = s
+		}
+	}
+	// One bound for every wildcard of the run, secrets and variables
+	// together.
+	matched := 0
+	for _, s := range secrets {
+		if s.matched {
+			matched++
 		}
 	}
 	var out []*secret
@@ -135,9 +143,19 @@ func resolveVariables(cfg *config.Config, reads variableReads, secrets []*secret
 			out = append(out, &secret{name: d.Name, declared: d.Declared, optional: d.Optional, variable: true, status: statusMissing})
 			continue
 		}
+		if matched += len(matches); matched > MaxWildcardMatches {
+			return nil, fmt.Errorf("wildcard %s: the wildcards of secrets and variables match more than %d names together; declare narrower prefixes", export.Display(d.Declared), MaxWildcardMatches)
+		}
 		for _, name := range matches {
-			s := &secret{name: name, declared: name, export: config.ExportName(name), optional: d.Optional, variable: true, matched: true}
+			s := &secret{name: name, declared: config.QuoteName(name), export: config.ExportName(name), optional: d.Optional, variable: true, matched: true}
 			key := strings.ToUpper(s.export)
+			if !plainMatch(name) {
+				// The same rule as for secrets: a matched name is written
+				// into reports and could run commands where one is pasted.
+				s.status, s.why, s.export = statusSkipped, "a matched name may hold only letters, digits, _, -, . and /", ""
+				out = append(out, s)
+				continue
+			}
 			if prev, dup := taken[key]; dup {
 				if prev.variable && prev.name == name {
 					continue

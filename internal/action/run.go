@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -116,6 +117,7 @@ func (r *run) execute(ctx context.Context) int {
 	if cfg.Format != config.FormatNone && cfg.Runner.Active {
 		r.ui.warnf("--format prints values to standard output, where the runner does not mask them; in a workflow, use the action itself")
 	}
+	r.warnDeclaredNames()
 
 	// Local work is bounded by signals, not by the backend timeout.
 	local, err := prefect.LoadLocal(ctx, prefect.LocalOptions{
@@ -178,6 +180,23 @@ func (r *run) execute(ctx context.Context) int {
 	return ExitOK
 }
 
+// warnDeclaredNames warns of each declared export name that programs in
+// later steps read at start-up (PYTHONPATH=python-path): a wildcard never
+// exports such a name, but a declared one is the user's choice.
+func (r *run) warnDeclaredNames() {
+	if r.cfg.CheckOnly || !r.cfg.ExportEnv {
+		return
+	}
+	for _, d := range append(append([]config.Declaration(nil), r.cfg.Secrets...), r.cfg.Variables...) {
+		if d.Wildcard || d.Profile != "" || d.Block() {
+			continue
+		}
+		if reader := config.ReadByPrograms(d.Export); reader != "" {
+			r.ui.warnf("secret %s is exported as %s, which %s reads in every later step: each of them runs with this value", export.Display(d.Declared), d.Export, reader)
+		}
+	}
+}
+
 // newBackend builds the backend the configuration asks for, nil for local.
 func (r *run) newBackend() (Backend, error) {
 	b := r.cfg.Backend
@@ -212,6 +231,16 @@ func (r *run) newBackend() (Backend, error) {
 // fail to start with "argument list too long".
 const MaxEnvString = 128 << 10
 
+// MaxEnvTotal bounds the variables exported together. Linux starts a
+// program only when its environment and arguments fit in a quarter of the
+// stack limit (ARG_MAX: 2 MiB under the usual 8 MiB), counting each
+// string, its NUL and its pointer; a quarter of that is left for the
+// runner's own variables, the earlier steps' and the step's command line.
+const MaxEnvTotal = 3 << 19
+
+// envCost is what one variable takes of ARG_MAX.
+func envCost(name, value string) int { return len(name) + 1 + len(value) + 1 + 8 }
+
 // runnerLimits finds exports the runner cannot carry, as problems that fail
 // the step before anything is written, and warns where an act-based runner
 // will change a value's bytes.
@@ -221,6 +250,21 @@ func (r *run) runnerLimits(exports []plannedExport) []string {
 		return nil
 	}
 	var problems []string
+	if cfg.ExportEnv {
+		total := 0
+		for _, e := range exports {
+			total += envCost(e.Name, e.Value)
+		}
+		if total > MaxEnvTotal {
+			sorted := append([]plannedExport(nil), exports...)
+			sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i].Value) > len(sorted[j].Value) })
+			var largest []string
+			for _, e := range sorted[:min(3, len(sorted))] {
+				largest = append(largest, fmt.Sprintf("%s (%d bytes)", e.Name, envCost(e.Name, e.Value)))
+			}
+			problems = append(problems, fmt.Sprintf("the exported variables would take %d bytes together, over the %d a later step can start with, and every later step would fail to start; the largest are %s: export fewer, or set export-env: false", total, MaxEnvTotal, strings.Join(largest, ", ")))
+		}
+	}
 	for _, e := range exports {
 		who := e.owner.label()
 		if size := len(e.Name) + 1 + len(e.Value) + 1; cfg.ExportEnv && size > MaxEnvString {
@@ -262,7 +306,11 @@ func (r *run) judge(secrets []*secret) bool {
 				r.ui.warnf("secret %s is empty", name)
 			}
 		case statusSkipped:
-			r.ui.warnf("secret %s is not exported: %s", name, s.why)
+			kind := "secret"
+			if s.variable {
+				kind = "variable"
+			}
+			r.ui.warnf("%s %s is not exported: %s", kind, name, s.why)
 		}
 	}
 	return failed

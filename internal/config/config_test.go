@@ -281,3 +281,45 @@ func TestRunnerPaths(t *testing.T) {
 		t.Errorf("the help lists runner-paths")
 	}
 }
+
+// TestProgramReadsRule applies the rule to 200 common environment variable
+// names: every name the attack used and every runtime, loader, shell and
+// package manager setting is refused from a wildcard; the credentials CI
+// jobs are given pass.
+func TestProgramReadsRule(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "common-env-names.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused, passed []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if DangerousExport(line) != "" {
+			refused = append(refused, line)
+		} else {
+			passed = append(passed, line)
+		}
+	}
+	if n := len(refused) + len(passed); n != 200 {
+		t.Fatalf("%d names, want 200", n)
+	}
+	t.Logf("refused %d of 200: %s", len(refused), strings.Join(refused, " "))
+	t.Logf("passed %d: %s", len(passed), strings.Join(passed, " "))
+	for _, name := range []string{"SHELLOPTS", "PS4", "JAVA_TOOL_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT",
+		"NODE_OPTIONS", "GOFLAGS", "GIT_SSH_COMMAND", "GIT_ASKPASS", "HTTPS_PROXY", "no_proxy", "PIP_INDEX_URL", "GLIBC_TUNABLES",
+		"LD_PRELOAD", "LD_LIBRARY_PATH", "BASH_ENV", "ENV", "PATH", "HOME", "GITHUB_TOKEN", "RUNNER_TEMP", "KUBECONFIG", "DOCKER_HOST"} {
+		if DangerousExport(name) == "" {
+			t.Errorf("%s passes", name)
+		}
+	}
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "DATABASE_URL",
+		"GH_TOKEN", "NPM_TOKEN", "SLACK_WEBHOOK_URL", "MAILGUN_API_KEY", "API_KEY", "PGPASSWORD", "DOCKER_PASSWORD", "VAULT_TOKEN",
+		"PREFECT_API_KEY", "DATABRICKS_TOKEN", "SENTRY_DSN"} {
+		if why := DangerousExport(name); why != "" {
+			t.Errorf("%s is refused: %s", name, why)
+		}
+	}
+}

@@ -109,26 +109,6 @@ func RefusedExport(name string) string {
 	return ""
 }
 
-// DangerousExport says why a name that came from secret data (a wildcard
-// match, a JSON key) must not become a variable, or "" when it may: these
-// change how every later step runs programs.
-func DangerousExport(name string) string {
-	if r := RefusedExport(name); r != "" {
-		return r
-	}
-	u := strings.ToUpper(name)
-	switch u {
-	case "PATH", "BASH_ENV", "ENV":
-		return u + " changes how later steps run programs"
-	}
-	for _, p := range []string{"LD_", "DYLD_", "GIT_", "SSH_"} {
-		if strings.HasPrefix(u, p) {
-			return p + "* variables change how later steps run programs"
-		}
-	}
-	return ""
-}
-
 // ParseDeclarations parses the `secrets` input (SPEC §3), keeping slug/name
 // entries as blocks. It returns every problem it finds, one per entry.
 func ParseDeclarations(text string) ([]Declaration, []string) {
