@@ -262,3 +262,27 @@ func TestBinaryVariablesAsStrictAsSecrets(t *testing.T) {
 		}
 	})
 }
+
+// TestBinaryNestedBlockMarker: an unsaved nested block carries the
+// server's block_type_slug key in its parent's data, which is not a field
+// and is not exported.
+func TestBinaryNestedBlockMarker(t *testing.T) {
+	t.Parallel()
+	s := restServer(t)
+	// As the recorded server returns an S3Bucket whose credentials were
+	// not saved as a block of their own.
+	s.AddBlock(prefecttest.Block{Slug: "s3-bucket", Name: "data", SecretFields: []string{"credentials.aws_secret_access_key"},
+		Data: []byte(`{"bucket_name": "b-1", "credentials": {"aws_access_key_id": "AKIAX", "aws_secret_access_key": "sk-nested", "block_type_slug": "aws-credentials"}, "bucket_folder": ""}`)})
+	f := newStepFiles(t)
+	code, stdout, stderr := runBinary(t, f.environ("INPUT_BACKEND=rest", "INPUT_API-URL="+s.URL(), "INPUT_SECRETS=BUCKET=s3-bucket/data"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	env := f.read(t, f.env)
+	if _, ok := env["BUCKET_CREDENTIALS_BLOCK_TYPE_SLUG"]; ok {
+		t.Errorf("the server's marker is exported: %v", env)
+	}
+	if env["BUCKET_CREDENTIALS_AWS_SECRET_ACCESS_KEY"] != "sk-nested" || env["BUCKET_BUCKET_NAME"] != "b-1" {
+		t.Errorf("env %v", env)
+	}
+}

@@ -57,9 +57,9 @@ if ! curl --fail --silent --show-error --location --retry 3 --proto '=https,http
 fi
 
 if command -v sha256sum >/dev/null 2>&1; then
-  got="$(sha256sum "$download" | cut -d' ' -f1)"
+  got="$(sha256sum < "$download" | cut -d' ' -f1)"
 else
-  got="$(shasum -a 256 "$download" | cut -d' ' -f1)"
+  got="$(shasum -a 256 < "$download" | cut -d' ' -f1)"
 fi
 if [ "$got" != "$want" ]; then
   rm -rf "$dir"

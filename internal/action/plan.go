@@ -188,5 +188,31 @@ func (s *secret) decode() pyvalue.Value {
 	if err != nil {
 		return nil
 	}
+	if s.block() {
+		v = withoutNestedMarkers(v, false)
+	}
 	return v
+}
+
+// nestedBlockMarker is the key Prefect's server adds to an unsaved nested
+// block embedded in its parent's data (s3-bucket's credentials), naming
+// the nested block's type. It is the server's bookkeeping, not a field:
+// exported, it would become PREFIX_CREDENTIALS_BLOCK_TYPE_SLUG.
+const nestedBlockMarker = "block_type_slug"
+
+// withoutNestedMarkers returns v with the marker dropped from every
+// nested object; the block's own top level keeps any field of that name.
+func withoutNestedMarkers(v pyvalue.Value, nested bool) pyvalue.Value {
+	d, ok := v.(*pyvalue.Dict)
+	if !ok {
+		return v
+	}
+	out := pyvalue.NewDict()
+	for i := 0; i < d.Len(); i++ {
+		if k, ok := d.Key(i).(pyvalue.Str); nested && ok && string(k) == nestedBlockMarker {
+			continue
+		}
+		_ = out.Set(d.Key(i), withoutNestedMarkers(d.Val(i), true)) // keys came from a dict
+	}
+	return out
 }

@@ -1,6 +1,3 @@
-// Package action runs Prefect Secrets end to end: it parses the inputs,
-// resolves every declared secret, masks the values and exports them, or
-// prints them for a shell outside GitHub Actions.
 package action
 
 import (

@@ -1,6 +1,3 @@
-// Package config turns the action's inputs into one validated, immutable
-// Config: from the runner's INPUT_* variables inside GitHub Actions, from
-// command-line flags outside it, with every problem reported at once.
 package config
 
 // Input describes one input of the action, which is also a command-line

@@ -89,7 +89,12 @@ func TestInstallScript(t *testing.T) {
 	defer srv.Close()
 	run := func(t *testing.T, checksums, base string) (string, string, error) {
 		t.Helper()
-		temp := t.TempDir()
+		// A backslash in the path, as in a Windows runner's D:\a\_temp:
+		// sha256sum then escapes the name and prefixes the hash with \.
+		temp := filepath.Join(t.TempDir(), `a\_temp`)
+		if err := os.Mkdir(temp, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(temp, "output")
 		cmd := exec.Command("bash", script)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "RUNNER_OS=Linux", "RUNNER_ARCH=X64", "RUNNER_TEMP=" + temp, "GITHUB_OUTPUT=" + out,

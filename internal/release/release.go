@@ -20,11 +20,27 @@ import (
 // runner, which pulls by digest.
 var imageRef = regexp.MustCompile(`^docker://[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?@sha256:[0-9a-f]{64}$`)
 
+// Repository is where the project's images are released: a pin names
+// this repository and no other, so that a release commit can never point
+// every user of the action at someone else's image.
+const Repository = "ghcr.io/prefect-secrets/prefect-secrets-action"
+
 // PinImage returns action.yml with its runs.image line replaced by image
-// (docker://REGISTRY/REPO:vX.Y.Z@sha256:DIGEST); every other byte is kept.
+// (docker://ghcr.io/prefect-secrets/prefect-secrets-action:vX.Y.Z@sha256:
+// DIGEST); every other byte is kept.
 func PinImage(actionYAML []byte, image string) ([]byte, error) {
 	if !imageRef.MatchString(image) {
 		return nil, fmt.Errorf("image %q is not docker://REGISTRY/REPOSITORY:vX.Y.Z@sha256:<64 hex digits>", image)
+	}
+	repo := strings.TrimPrefix(image, "docker://")
+	repo = repo[:strings.LastIndex(repo, ":v")]
+	for _, part := range strings.Split(repo, "/") {
+		if part == ".." || part == "." {
+			return nil, fmt.Errorf("image %q has a %q path part", image, part)
+		}
+	}
+	if repo != Repository {
+		return nil, fmt.Errorf("image %q is not in the project's own repository %s", image, Repository)
 	}
 	line, err := imageLine(actionYAML)
 	if err != nil {
@@ -124,8 +140,8 @@ func PinChecksums(action, checksums []byte, version string) ([]byte, error) {
 		}
 		sums = append(sums, line)
 	}
-	if len(sums) == 0 {
-		return nil, errors.New("checksums.txt names no archive")
+	if err := completeRelease(sums, version); err != nil {
+		return nil, err
 	}
 	lines := strings.SplitAfter(string(action), "\n")
 	begin, end := -1, -1
@@ -157,4 +173,44 @@ func PinChecksums(action, checksums []byte, version string) ([]byte, error) {
 		return nil, fmt.Errorf("the rewritten dockerless action does not parse: %w", err)
 	}
 	return []byte(text), nil
+}
+
+// Platforms are the released operating systems and architectures, each an
+// archive the dockerless action may download.
+var Platforms = []string{"linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64", "windows_amd64", "windows_arm64"}
+
+// completeRelease checks that the checksum lines are those of one release:
+// every platform's archive of version, once, and nothing of another.
+func completeRelease(sums []string, version string) error {
+	want := map[string]bool{}
+	for _, p := range Platforms {
+		ext := ".tar.gz"
+		if strings.HasPrefix(p, "windows_") {
+			ext = ".zip"
+		}
+		want["prefect-secrets_"+version+"_"+p+ext] = true
+	}
+	seen := map[string]bool{}
+	for _, line := range sums {
+		name := line[strings.Index(line, "  ")+2:]
+		if !want[name] {
+			return fmt.Errorf("checksums.txt names %s, which is not an archive of release %s", name, version)
+		}
+		if seen[name] {
+			return fmt.Errorf("checksums.txt names %s twice", name)
+		}
+		seen[name] = true
+	}
+	for _, p := range Platforms {
+		found := false
+		for name := range seen {
+			if strings.Contains(name, "_"+p+".") {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("checksums.txt has no archive for %s", p)
+		}
+	}
+	return nil
 }

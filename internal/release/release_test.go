@@ -1,6 +1,7 @@
 package release
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,11 +65,16 @@ func TestPinImageRefusesBadReferences(t *testing.T) {
 	t.Parallel()
 	main := readRepo(t, "action.yml")
 	for _, ref := range []string{
-		"docker://ghcr.io/o/r:v1.2.3",                          // no digest
-		"ghcr.io/o/r:v1.2.3@" + digest,                         // not docker://
-		"docker://ghcr.io/o/r:latest@" + digest,                // not a version
-		"docker://ghcr.io/o/r:v1.2.3@sha256:abc",               // short digest
-		"docker://ghcr.io/o/r:v1.2.3@" + digest + "'\nevil: 1", // injection
+		"docker://ghcr.io/o/r:v1.2.3",                                                   // no digest
+		"ghcr.io/o/r:v1.2.3@" + digest,                                                  // not docker://
+		"docker://ghcr.io/o/r:latest@" + digest,                                         // not a version
+		"docker://ghcr.io/o/r:v1.2.3@sha256:abc",                                        // short digest
+		"docker://ghcr.io/o/r:v1.2.3@" + digest + "'\nevil: 1",                          // injection
+		"docker://ghcr.io/o/r:v1.2.3@" + digest,                                         // another owner
+		"docker://docker.io/prefect-secrets/prefect-secrets-action:v1.2.3@" + digest,    // another registry
+		"docker://ghcr.io/prefect-secrets/prefect-secrets-action/../x:v1.2.3@" + digest, // a .. part
+		"docker://ghcr.io/prefect-secrets/../prefect-secrets-action:v1.2.3@" + digest,   // a .. part
+		"docker://ghcr.io/prefect-secrets/prefect-secrets-action-fork:v1.2.3@" + digest, // another repository
 	} {
 		if _, err := PinImage(main, ref); err == nil {
 			t.Errorf("%q accepted", ref)
@@ -82,9 +88,31 @@ func TestPinImageRefusesBadReferences(t *testing.T) {
 func TestPinChecksums(t *testing.T) {
 	t.Parallel()
 	doc := readRepo(t, "dockerless/action.yml")
-	sums := strings.Repeat("a", 64) + "  prefect-secrets_1.2.3_linux_amd64.tar.gz\n" +
-		strings.Repeat("b", 64) + "  prefect-secrets_1.2.3_windows_arm64.zip\n" +
-		strings.Repeat("c", 64) + "  prefect-secrets_1.2.3_linux_amd64.tar.gz.sbom.json\n"
+	release := func(version string, skip string) string {
+		var b strings.Builder
+		for i, p := range Platforms {
+			if p == skip {
+				continue
+			}
+			ext := ".tar.gz"
+			if strings.HasPrefix(p, "windows") {
+				ext = ".zip"
+			}
+			fmt.Fprintf(&b, "%s  prefect-secrets_%s_%s%s\n", strings.Repeat(string(rune('a'+i)), 64), version, p, ext)
+		}
+		return b.String()
+	}
+	sums := release("1.2.3", "") + strings.Repeat("c", 64) + "  prefect-secrets_1.2.3_linux_amd64.tar.gz.sbom.json\n"
+	for _, bad := range []struct{ sums, want string }{
+		{release("1.2.3", "darwin_arm64"), "no archive for darwin_arm64"},
+		{release("1.2.3", "") + strings.Repeat("f", 64) + "  prefect-secrets_1.2.2_linux_amd64.tar.gz\n", "not an archive of release 1.2.3"},
+		{release("1.2.2", ""), "not an archive of release 1.2.3"},
+		{release("1.2.3", "") + strings.SplitAfter(release("1.2.3", ""), "\n")[0], "twice"},
+	} {
+		if _, err := PinChecksums(readRepo(t, "dockerless/action.yml"), []byte(bad.sums), "1.2.3"); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("error %v, want %q", err, bad.want)
+		}
+	}
 	out, err := PinChecksums(doc, []byte(sums), "1.2.3")
 	if err != nil {
 		t.Fatal(err)
