@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hashicorp/go-envparse"
+	"github.com/joho/godotenv"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
@@ -221,7 +221,7 @@ func TestOnGitHubsRunner(t *testing.T) {
 			}
 			if data, err := os.ReadFile(envFile); err != nil {
 				t.Fatal(err)
-			} else if parsed, err := envparse.Parse(strings.NewReader(string(data))); err != nil || parsed["DB"] != "runner-db-s3cret" {
+			} else if parsed, err := godotenv.Unmarshal(string(data)); err != nil || parsed["DB"] != "runner-db-s3cret" {
 				t.Errorf("env-file: %v, DB=%q", err, parsed["DB"])
 			}
 			if kube, _ := os.ReadFile(onHost[0]); !strings.Contains(string(kube), "runner-k8s-token") {

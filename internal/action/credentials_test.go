@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-envparse"
+	"github.com/joho/godotenv"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
@@ -396,7 +396,7 @@ func TestEnvFile(t *testing.T) {
 	}
 	f, _ := os.Open(path)
 	defer f.Close()
-	parsed, err := envparse.Parse(f)
+	parsed, err := godotenv.Parse(f)
 	if err != nil {
 		t.Fatal(err)
 	}

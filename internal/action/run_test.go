@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-envparse"
+	"github.com/joho/godotenv"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/runnertest"
 )
@@ -472,20 +472,37 @@ func TestFormatShellRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFormatDotenvRoundTrip: the values the shared dialect carries read
+// back exactly (export's tests read them with four parsers); the ones no
+// dialect carries are refused, each named, with nothing printed.
 func TestFormatDotenvRoundTrip(t *testing.T) {
 	t.Parallel()
 	r := runAction(t, formatInvocation("dotenv"))
+	if r.code != ExitFailed || r.stdout != "" || !(strings.Contains(r.stderr, "QUOTES: the value has a single quote") || strings.Contains(r.stderr, "NEWLINE: the value has a carriage return")) {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	carried := map[string]string{}
+	var env, names []string
+	for k, v := range roundTripValues {
+		if k == "QUOTES" || k == "NEWLINE" {
+			continue // a quote with specials; a carriage return
+		}
+		carried[k] = v
+		env = append(env, "PREFECT__CONTEXT__SECRETS__"+k+"="+v)
+		names = append(names, k)
+	}
+	r = runAction(t, invocation{env: env, args: []string{"--secrets", strings.Join(names, ","), "--format", "dotenv", "--value-format", "raw", "--on-empty", "ignore"}})
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	got, err := envparse.Parse(strings.NewReader(r.stdout))
+	got, err := godotenv.Unmarshal(r.stdout)
 	if err != nil {
 		t.Fatalf("dotenv parser: %v\n%s", err, r.stdout)
 	}
-	if len(got) != len(roundTripValues) {
-		t.Errorf("%d entries, want %d", len(got), len(roundTripValues))
+	if len(got) != len(carried) {
+		t.Errorf("%d entries, want %d", len(got), len(carried))
 	}
-	for k, want := range roundTripValues {
+	for k, want := range carried {
 		if got[k] != want {
 			t.Errorf("%s: dotenv read %q, want %q", k, got[k], want)
 		}

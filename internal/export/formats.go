@@ -28,22 +28,60 @@ func Shell(entries []Entry) (string, error) {
 	return b.String(), nil
 }
 
-// Dotenv writes NAME="value" lines in the double-quoted dotenv dialect with
-// JSON-style escapes: backslash, double quote and control characters are
-// escaped, every other byte is written as it is. Each entry stays on one
-// line.
+// Dotenv writes a dotenv file that docker compose (compose-go), godotenv,
+// node's dotenv and `set -a; . ./file` in sh all read back byte for byte.
+// Their rules leave one dialect they share: NAME='value', single quotes
+// taking every byte literally, newlines included (no $ expansion, no
+// escapes, no command substitution in any of them). A value holding a
+// single quote is written NAME="value" when it has nothing double quotes
+// treat specially in one of them ($, `, ", \ or a control character).
+// Three kinds of value no dialect carries to all four, and they are
+// refused, naming the variable: a carriage return (node's dotenv turns it
+// into a newline), a value ending in a backslash (compose and godotenv
+// read \' as an escaped quote), and a single quote with any of the
+// double-quote specials.
 func Dotenv(entries []Entry) (string, error) {
 	var b strings.Builder
 	for _, e := range entries {
 		if !validName(e.Name) || strings.Contains(e.Name, "-") {
 			return "", fmt.Errorf("refusing to write name %q: not a variable name", e.Name)
 		}
+		quoted, err := dotenvValue(e.Value)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w; use --format shell or json, or leave it out of the env-file", e.Name, err)
+		}
 		b.WriteString(e.Name)
 		b.WriteString("=")
-		writeQuoted(&b, e.Value, false)
+		b.WriteString(quoted)
 		b.WriteString("\n")
 	}
 	return b.String(), nil
+}
+
+// dotenvValue quotes one value in the shared dialect (see Dotenv).
+func dotenvValue(v string) (string, error) {
+	switch {
+	case strings.IndexByte(v, 0) >= 0:
+		return "", errors.New("the value has a NUL byte, which no environment variable can hold")
+	case strings.IndexByte(v, '\r') >= 0:
+		return "", errors.New("the value has a carriage return, which node's dotenv reads as a newline")
+	case strings.HasSuffix(v, `\`):
+		return "", errors.New("the value ends in a backslash, which compose and godotenv read as escaping the closing quote")
+	case !strings.Contains(v, "'"):
+		return "'" + v + "'", nil
+	case strings.ContainsAny(v, "$`\"\\") || hasControl(v):
+		return "", errors.New("the value has a single quote and one of $ ` \" \\ or a control character, which no quoting reads back the same in compose, godotenv, node's dotenv and sh")
+	}
+	return `"` + v + `"`, nil
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // errNotUTF8 reports a value JSON text cannot carry byte for byte.
