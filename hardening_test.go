@@ -286,3 +286,19 @@ func TestBinaryNestedBlockMarker(t *testing.T) {
 		t.Errorf("env %v", env)
 	}
 }
+
+// TestBinaryEnvFileRefusesWhatNoReaderCarries: a value that compose,
+// godotenv, node's dotenv and sh cannot all read back fails the step,
+// naming the variable, and nothing is written.
+func TestBinaryEnvFileRefusesWhatNoReaderCarries(t *testing.T) {
+	t.Parallel()
+	f := newStepFiles(t)
+	code, stdout, stderr := runBinary(t, f.environ(`PREFECT__CONTEXT__SECRETS__WIN_PATH=C:\dir\`, "INPUT_SECRETS=WIN_PATH", "INPUT_ENV-FILE=ci.env"))
+	if code != 1 || !strings.Contains(stdout, "::error::env-file: WIN_PATH: the value ends in a backslash") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(f.workspace, "ci.env")); !os.IsNotExist(err) {
+		t.Errorf("the env-file was written: %v", err)
+	}
+	f.untouched(t)
+}
