@@ -42,19 +42,7 @@ func (f stepFiles) environ(extra ...string) []string {
 
 func (f stepFiles) read(t *testing.T, path string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := runnertest.ParseFileCommands(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		out[e.Name] = e.Value
-	}
-	return out
+	return parseCommandFile(t, path)
 }
 
 // untouched fails the test when any file command was written.
