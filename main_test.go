@@ -371,47 +371,28 @@ func TestBinaryFilesAndPostStep(t *testing.T) {
 // with no saved state does not run the main step again.
 func TestBinaryStepIsChosenByProgramName(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	out, envFile := filepath.Join(dir, "output"), filepath.Join(dir, "env")
-	for _, f := range []string{out, envFile} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := []string{
-		"GITHUB_OUTPUT=" + out, "GITHUB_ENV=" + envFile,
-		"PREFECT__CONTEXT__SECRETS__TOKEN=step-s3cr3t",
-		"INPUT_SECRETS=TOKEN",
-		"STATE_prefect-secrets-files=[]",
-	}
-	code, stdout, stderr := runBinary(t, env)
+	main := newStepFiles(t)
+	env := main.environ("PREFECT__CONTEXT__SECRETS__TOKEN=step-s3cr3t", "INPUT_SECRETS=TOKEN")
+	code, stdout, stderr := runBinary(t, append(env, "STATE_prefect-secrets-files=[]"))
 	if code != 0 {
 		t.Fatalf("main step with a STATE_ variable: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if data, _ := os.ReadFile(envFile); !strings.Contains(string(data), "step-s3cr3t") {
-		t.Errorf("the main step exported nothing: %q\n%s", data, stdout)
+	if got := main.read(t, main.env)["TOKEN"]; got != "step-s3cr3t" {
+		t.Errorf("the main step exported TOKEN=%q\n%s", got, stdout)
 	}
-	// The post step, with the same environment but no state.
-	for _, f := range []string{out, envFile} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	post := filepath.Join(dir, action.PostProgram)
+	// The post step, with the same inputs but no state, and fresh files.
+	postFiles := newStepFiles(t)
+	post := filepath.Join(postFiles.dir, action.PostProgram)
 	if err := os.Symlink(binary(t), post); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(post)
-	cmd.Env = env[:len(env)-1]
+	cmd.Env = postFiles.environ("PREFECT__CONTEXT__SECRETS__TOKEN=step-s3cr3t", "INPUT_SECRETS=TOKEN")
 	got, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("post step: %v\n%s", err, got)
 	}
-	for _, f := range []string{out, envFile} {
-		if data, _ := os.ReadFile(f); len(data) != 0 {
-			t.Errorf("the post step wrote %q to %s: it ran the main step again", data, f)
-		}
-	}
+	postFiles.untouched(t) // it did not run the main step again
 	if strings.Contains(string(got), "::add-mask::") {
 		t.Errorf("the post step resolved secrets: %s", got)
 	}

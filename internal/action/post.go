@@ -53,12 +53,13 @@ func Post(_ context.Context, w World) int {
 	}
 	// The main step refused a keep-files that is not a boolean, so none
 	// reaches here with files; if one does, removing is the safe reading.
-	keep, valid := config.ParseBoolean(strings.TrimSpace(w.Environ.Get("INPUT_KEEP-FILES")))
+	raw := strings.TrimSpace(w.Environ.Get("INPUT_KEEP-FILES"))
+	keep, valid := config.ParseBoolean(raw)
 	switch {
 	case keep:
 		u.infof("keep-files is set: the credential files stay until the runner empties its temporary folder")
 		return ExitOK
-	case !valid && strings.TrimSpace(w.Environ.Get("INPUT_KEEP-FILES")) != "":
+	case !valid && raw != "":
 		u.warnf("input \"keep-files\" is not true or false; removing the credential files")
 	}
 	removed, left := secretfile.Remove(files)

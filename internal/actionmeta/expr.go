@@ -49,9 +49,6 @@ func parseTemplate(s string) ([]segment, error) {
 // without ${{ }}.
 func parseCondition(s string) ([]segment, error) {
 	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "${{") && strings.HasSuffix(t, "}}") && strings.Count(t, "${{") == 1 {
-		return parseTemplate(t)
-	}
 	if strings.Contains(t, "${{") {
 		return parseTemplate(t)
 	}

@@ -313,10 +313,10 @@ func Parse(src Sources) (*Config, error) {
 	return c, nil
 }
 
-// JobContainerWork is where a job container sees the runner's work folder,
+// jobContainerWork is where a job container sees the runner's work folder,
 // which holds the temporary folder (runner `_work/_temp`, `/__w/_temp` in
 // the job container).
-const JobContainerWork = "/__w"
+const jobContainerWork = "/__w"
 
 // runnerPaths reads runner-paths: the runner's temporary folder as the
 // runner's expressions give it (runner.temp, a host path even in a job
@@ -348,7 +348,7 @@ func (p *parser) runnerPaths() string {
 	if paths.JobContainer != nil && *paths.JobContainer != "" {
 		// The job container mounts the work folder, the temporary
 		// folder's parent, at /__w.
-		return path.Join(JobContainerWork, path.Base(temp))
+		return path.Join(jobContainerWork, path.Base(temp))
 	}
 	return path.Clean(temp)
 }

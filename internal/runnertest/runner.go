@@ -223,7 +223,16 @@ func (h *Host) Prepare(m *Metadata, stage Stage, with, stepEnv map[string]string
 	for _, e := range state {
 		env["STATE_"+e.Name] = e.Value
 	}
+	// runs.args first: a stage the runner refuses makes no files.
 	s := &Step{}
+	argsCtx := map[string]any{"inputs": inputs}
+	for i, a := range m.Runs.Args {
+		v, err := actionmeta.Evaluate(a, argsCtx)
+		if err != nil {
+			return nil, fmt.Errorf("runs.args[%d]: %w", i, err)
+		}
+		s.Args = append(s.Args, v)
+	}
 	var err error
 	for _, f := range []struct {
 		dst    *string
@@ -244,14 +253,6 @@ func (h *Host) Prepare(m *Metadata, stage Stage, with, stepEnv map[string]string
 		s.Env = append(s.Env, k+"="+h.Translate(v))
 	}
 	sort.Strings(s.Env)
-	argsCtx := map[string]any{"inputs": inputs}
-	for i, a := range m.Runs.Args {
-		v, err := actionmeta.Evaluate(a, argsCtx)
-		if err != nil {
-			return nil, fmt.Errorf("runs.args[%d]: %w", i, err)
-		}
-		s.Args = append(s.Args, v)
-	}
 	s.Entrypoint = ImageEntrypoint
 	switch {
 	case stage == Main && m.Runs.Entrypoint != "":
