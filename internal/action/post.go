@@ -18,7 +18,8 @@ import (
 const PostProgram = "prefect-secrets-post"
 
 // Main runs the main step or, when started as PostProgram (or with --post
-// outside a runner), the post step.
+// outside a runner), the post step; `write` as the first argument runs a
+// write-back instead.
 func Main(ctx context.Context, w World) int {
 	if filepath.Base(w.Program) == PostProgram {
 		return Post(ctx, w)
@@ -26,6 +27,10 @@ func Main(ctx context.Context, w World) int {
 	if len(w.Args) > 0 && w.Args[0] == "--post" {
 		w.Args = w.Args[1:]
 		return Post(ctx, w)
+	}
+	if len(w.Args) > 0 && w.Args[0] == WriteCommand {
+		w.Args = w.Args[1:]
+		return Write(ctx, w)
 	}
 	return Run(ctx, w)
 }

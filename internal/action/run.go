@@ -196,31 +196,58 @@ func (r *run) warnDeclaredNames() {
 
 // newBackend builds the backend the configuration asks for, nil for local.
 func (r *run) newBackend() (Backend, error) {
-	b := r.cfg.Backend
-	if b.Kind == config.BackendLocal {
+	if r.cfg.Backend.Kind == config.BackendLocal {
 		return nil, nil
 	}
-	var base http.RoundTripper
-	if r.w.HTTPClient != nil {
-		base = r.w.HTTPClient.Transport
-	}
-	nc, err := netclient.New(netclient.Options{
-		// Deadlines and Retry-After dates are wall-clock times, so the
-		// network layer keeps the real clock.
-		Base: base, RootCAs: r.cfg.RootCAs, Retries: r.cfg.Retries,
-		BackoffBase: r.w.RetryBackoff, AttemptTimeout: r.w.AttemptTimeout,
-		Redactor: r.redactor,
+	readAs := map[string]rest.ReadAs{"auto": rest.ReadAsWritten, "2": rest.ReadAsPrefect2, "3": rest.ReadAsPrefect3}[r.cfg.PrefectVersion]
+	rb, gb, err := openBackend(r.w, backendSettings{
+		backend: r.cfg.Backend, rootCAs: r.cfg.RootCAs, retries: r.cfg.Retries, timeout: r.cfg.Timeout,
+		format: r.cfg.ValueFormat, readAs: readAs, redactor: r.redactor,
 	})
 	if err != nil {
 		return nil, err
 	}
-	switch b.Kind {
-	case config.BackendGraphQL:
-		return cloud1.New(cloud1.Options{URL: b.URL, APIKey: b.APIKey, TenantID: b.TenantID, Format: r.cfg.ValueFormat, Timeout: r.cfg.Timeout, Client: nc})
-	default:
-		readAs := map[string]rest.ReadAs{"auto": rest.ReadAsWritten, "2": rest.ReadAsPrefect2, "3": rest.ReadAsPrefect3}[r.cfg.PrefectVersion]
-		return rest.New(rest.Options{URL: b.URL, APIKey: b.APIKey, AuthString: b.AuthString, Format: r.cfg.ValueFormat, ReadAs: readAs, Timeout: r.cfg.Timeout, Client: nc})
+	if gb != nil {
+		return gb, nil
 	}
+	return rb, nil
+}
+
+// backendSettings are what a backend client is built from.
+type backendSettings struct {
+	backend  config.BackendConfig
+	rootCAs  *x509.CertPool
+	retries  int
+	timeout  time.Duration
+	format   prefect.ValueFormat
+	readAs   rest.ReadAs
+	redactor *servertext.Redactor
+}
+
+// openBackend builds the rest or the graphql backend; exactly one of the
+// two is not nil.
+func openBackend(w World, s backendSettings) (*rest.Backend, *cloud1.Backend, error) {
+	var base http.RoundTripper
+	if w.HTTPClient != nil {
+		base = w.HTTPClient.Transport
+	}
+	nc, err := netclient.New(netclient.Options{
+		// Deadlines and Retry-After dates are wall-clock times, so the
+		// network layer keeps the real clock.
+		Base: base, RootCAs: s.rootCAs, Retries: s.retries,
+		BackoffBase: w.RetryBackoff, AttemptTimeout: w.AttemptTimeout,
+		Redactor: s.redactor,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	b := s.backend
+	if b.Kind == config.BackendGraphQL {
+		gb, err := cloud1.New(cloud1.Options{URL: b.URL, APIKey: b.APIKey, TenantID: b.TenantID, Format: s.format, Timeout: s.timeout, Client: nc})
+		return nil, gb, err
+	}
+	rb, err := rest.New(rest.Options{URL: b.URL, APIKey: b.APIKey, AuthString: b.AuthString, Format: s.format, ReadAs: s.readAs, Timeout: s.timeout, Client: nc, Random: w.Random})
+	return rb, nil, err
 }
 
 // MaxEnvString is Linux's bound on one environment string ("NAME=value"

@@ -182,41 +182,11 @@ func Usage(w io.Writer) {
 // Parse reads and validates every input. It returns ErrHelp for --help and
 // a *UsageError listing all problems for bad input.
 func Parse(src Sources) (*Config, error) {
-	fset := flag.NewFlagSet("prefect-secrets", flag.ContinueOnError)
-	fset.SetOutput(io.Discard)
-	values := map[string]*inputValue{}
-	for _, in := range Inputs {
-		v := &inputValue{boolean: in.boolean}
-		values[in.Name] = v
-		fset.Var(v, in.Name, in.Description)
-	}
 	format := &inputValue{}
-	fset.Var(format, "format", "output format")
 	filesDir := &inputValue{}
-	fset.Var(filesDir, "files-dir", "folder for credential files")
-	if err := fset.Parse(joinBooleanValues(src.Args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, ErrHelp
-		}
-		return nil, &UsageError{Problems: []string{"command line: " + err.Error()}}
-	}
-	if fset.NArg() > 0 {
-		return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; declare secrets with --secrets", fset.Arg(0))}}
-	}
-	action := githubactions.New(githubactions.WithGetenv(src.Env.Get), githubactions.WithWriter(io.Discard))
-	get := func(name string) string {
-		if v := values[name]; v.set {
-			return strings.TrimSpace(v.value)
-		}
-		if s := action.GetInput(name); s != "" {
-			return s
-		}
-		for _, in := range Inputs {
-			if in.Name == name && !in.fromRunner {
-				return in.Default
-			}
-		}
-		return ""
+	get, err := readInputs(src, Inputs, map[string]*inputValue{"format": format, "files-dir": filesDir})
+	if err != nil {
+		return nil, err
 	}
 
 	p := &parser{get: get, src: src}
@@ -313,6 +283,48 @@ func Parse(src Sources) (*Config, error) {
 	return c, nil
 }
 
+// readInputs parses the command line against inputs (and extra flags
+// that are not inputs) and returns the lookup of every input: the flag,
+// else INPUT_<NAME>, else the input's default outside a runner's
+// expressions.
+func readInputs(src Sources, inputs []Input, extra map[string]*inputValue) (func(string) string, error) {
+	fset := flag.NewFlagSet("prefect-secrets", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	values := map[string]*inputValue{}
+	for _, in := range inputs {
+		v := &inputValue{boolean: in.boolean}
+		values[in.Name] = v
+		fset.Var(v, in.Name, in.Description)
+	}
+	for name, v := range extra {
+		fset.Var(v, name, name)
+	}
+	if err := fset.Parse(joinBooleanValues(src.Args, inputs)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, ErrHelp
+		}
+		return nil, &UsageError{Problems: []string{"command line: " + err.Error()}}
+	}
+	if fset.NArg() > 0 {
+		return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; declare secrets with --secrets", fset.Arg(0))}}
+	}
+	action := githubactions.New(githubactions.WithGetenv(src.Env.Get), githubactions.WithWriter(io.Discard))
+	return func(name string) string {
+		if v := values[name]; v != nil && v.set {
+			return strings.TrimSpace(v.value)
+		}
+		if s := action.GetInput(name); s != "" {
+			return s
+		}
+		for _, in := range inputs {
+			if in.Name == name && !in.fromRunner {
+				return in.Default
+			}
+		}
+		return ""
+	}, nil
+}
+
 // jobContainerWork is where a job container sees the runner's work folder,
 // which holds the temporary folder (runner `_work/_temp`, `/__w/_temp` in
 // the job container).
@@ -357,7 +369,7 @@ func (p *parser) runnerPaths() string {
 // argument, as people type it (--check-only true): the flag package would
 // read "true" as a stray argument. Only the words boolean inputs accept
 // are joined, so --check-only followed by anything else is unchanged.
-func joinBooleanValues(args []string) []string {
+func joinBooleanValues(args []string, inputs []Input) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -365,7 +377,7 @@ func joinBooleanValues(args []string) []string {
 			return append(out, args[i:]...)
 		}
 		name := strings.TrimLeft(a, "-")
-		if strings.HasPrefix(a, "-") && !strings.Contains(name, "=") && isBooleanInput(name) && i+1 < len(args) && isBooleanWord(args[i+1]) {
+		if strings.HasPrefix(a, "-") && !strings.Contains(name, "=") && isBooleanInput(inputs, name) && i+1 < len(args) && isBooleanWord(args[i+1]) {
 			out = append(out, a+"="+args[i+1])
 			i++
 			continue
@@ -375,8 +387,8 @@ func joinBooleanValues(args []string) []string {
 	return out
 }
 
-func isBooleanInput(name string) bool {
-	for _, in := range Inputs {
+func isBooleanInput(inputs []Input, name string) bool {
+	for _, in := range inputs {
 		if in.Name == name {
 			return in.boolean
 		}

@@ -169,3 +169,51 @@ func dash(s string) string {
 	}
 	return Display(s)
 }
+
+// WriteRow is one entry of a write's report.
+type WriteRow struct {
+	Name    string // as declared
+	Target  string // what is written: "Secret block db-password"
+	Sources string // the variables read
+	Result  string // created, updated, unchanged, skipped, failed; "would …" in a dry run
+}
+
+// WriteReport is the report of one write.
+type WriteReport struct {
+	Rows     []WriteRow
+	DryRun   bool
+	Requests int
+	Elapsed  time.Duration
+}
+
+func (r WriteReport) footer() string {
+	mode := ""
+	if r.DryRun {
+		mode = " (dry run: nothing written)"
+	}
+	return fmt.Sprintf("%d entries%s; %d backend requests in %d ms", len(r.Rows), mode, r.Requests, r.Elapsed.Milliseconds())
+}
+
+// WriteMarkdown renders a write's job summary.
+func WriteMarkdown(r WriteReport) string {
+	var b strings.Builder
+	b.WriteString("### Prefect write-back\n\n| Entry | Target | From | Result |\n| --- | --- | --- | --- |\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(row.Name), cell(row.Target), cell(row.Sources), row.Result)
+	}
+	b.WriteString("\n" + r.footer() + "\n")
+	return b.String()
+}
+
+// WriteTable renders a write's report for a terminal.
+func WriteTable(r WriteReport) string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ENTRY\tTARGET\tFROM\tRESULT")
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", Display(row.Name), dash(row.Target), dash(row.Sources), row.Result)
+	}
+	_ = w.Flush()
+	b.WriteString(r.footer() + "\n")
+	return b.String()
+}

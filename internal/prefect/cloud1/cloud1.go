@@ -150,7 +150,23 @@ func (b *Backend) Exists(ctx context.Context, names []string) (map[string]bool, 
 // "path" of each error, which is the only way to tell which alias is
 // missing. The request still goes through the same oauth2 client.
 func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefect.Resolution, error) {
-	out := map[string]prefect.Resolution{}
+	raw, err := b.rawValues(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]prefect.Resolution, len(raw))
+	for n, v := range raw {
+		r := prefect.Resolution{Found: true, Source: prefect.SourceGraphQL}
+		r.Text, r.Null, r.Err = prefect.RenderBackendValue(v, b.format, prefect.Prefect1)
+		b.nc.Redactor.Add(r.Text)
+		out[n] = r
+	}
+	return out, nil
+}
+
+// rawValues reads the stored JSON value of every name that exists.
+func (b *Backend) rawValues(ctx context.Context, names []string) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
 	if len(names) == 0 {
 		return out, nil
 	}
@@ -233,10 +249,7 @@ func (b *Backend) Values(ctx context.Context, names []string) (map[string]prefec
 		if !ok {
 			return nil, fmt.Errorf("graphql backend at %s: reading secret %q: the response has no value for it", b.host, n)
 		}
-		r := prefect.Resolution{Found: true, Source: prefect.SourceGraphQL}
-		r.Text, r.Null, r.Err = prefect.RenderBackendValue(raw, b.format, prefect.Prefect1)
-		b.nc.Redactor.Add(r.Text)
-		out[n] = r
+		out[n] = raw
 	}
 	return out, nil
 }

@@ -47,11 +47,18 @@ type REST struct {
 	// schemas its blocks were registered with: 3.4.25 unless set.
 	Version string
 
-	mu        sync.Mutex
-	blocks    []*Block
-	variables map[string]json.RawMessage
-	router    routers.Router
-	queries   []string
+	// CSRF turns on CSRF protection, as
+	// PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED does: every POST, PATCH
+	// and DELETE needs a token from GET /csrf-token.
+	CSRF bool
+
+	mu         sync.Mutex
+	blocks     []*Block
+	variables  map[string]*Variable
+	router     routers.Router
+	queries    []string
+	csrfTokens map[string]string
+	raceCreate *Block
 }
 
 // Block is one block document the fake holds.
@@ -114,14 +121,15 @@ func (s *REST) AddBlock(b Block) {
 	s.blocks = append(s.blocks, &b)
 }
 
-// AddVariable stores a Prefect Variable whose value is the JSON text value.
-func (s *REST) AddVariable(name, value string) {
+// AddVariable stores a Prefect Variable whose value is the JSON text
+// value, with tags.
+func (s *REST) AddVariable(name, value string, tags ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.variables == nil {
-		s.variables = map[string]json.RawMessage{}
+		s.variables = map[string]*Variable{}
 	}
-	s.variables[name] = json.RawMessage(value)
+	s.variables[name] = &Variable{Name: name, Value: json.RawMessage(value), Tags: tags}
 }
 
 func (s *REST) version(b *Block) string {
@@ -242,6 +250,12 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received.", "exception_detail": []any{}})
 		return
 	}
+	if !s.csrfOK(w, r) {
+		return
+	}
+	if s.writeRoute(w, r, rest, body) {
+		return
+	}
 	switch {
 	case rest == "/block_documents/filter" && !s.NoFilterRoute:
 		if r.Method != http.MethodPost {
@@ -257,8 +271,6 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 		s.filter(w, body)
 	case rest == "/variables/filter" && r.Method == http.MethodPost:
 		s.variablesFilter(w, body)
-	case rest == "/block_documents/" && r.Method == http.MethodPost:
-		s.create(w, body)
 	case strings.HasPrefix(rest, "/block_types/slug/") && r.Method == http.MethodGet:
 		slug, name, ok := blockPath(rest)
 		if !ok {
@@ -328,10 +340,7 @@ func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
 	sort.Strings(names)
 	out := []any{}
 	for i := req.Offset; i < len(names) && len(out) < limit; i++ {
-		out = append(out, map[string]any{
-			"id": uuidFor("variable", names[i]), "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00.000000Z",
-			"name": names[i], "value": s.variables[names[i]], "tags": []string{},
-		})
+		out = append(out, s.variables[names[i]].json())
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
@@ -350,25 +359,6 @@ func blockPath(rest string) (slug, name string, ok bool) {
 		return "", "", false
 	}
 	return slug, name, true
-}
-
-// create is POST /block_documents/ for a Secret, as Prefect 2.20's client
-// sends it (an empty secret arrives as null).
-func (s *REST) create(w http.ResponseWriter, body []byte) {
-	var req struct {
-		Name string          `json:"name"`
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil || req.Name == "" {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
-		return
-	}
-	b := Block{Slug: "secret", Name: req.Name, Data: req.Data, SecretFields: []string{"value"}}
-	s.AddBlock(b)
-	s.mu.Lock()
-	doc := s.document(s.find("secret", req.Name), false)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, doc)
 }
 
 func (s *REST) authorized(r *http.Request) bool {
@@ -505,31 +495,21 @@ func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
 	}
 	typeID := uuidFor("type", b.Slug)
 	schemaID := uuidFor("schema", b.Slug+version)
-	blockType := map[string]any{
-		"id": typeID, "created": "2025-11-01T00:00:00Z", "updated": "2025-11-01T00:00:00Z",
-		"name": typeName(b.Slug), "slug": b.Slug, "logo_url": nil, "documentation_url": nil,
-		"description": "A block of type " + b.Slug + ".", "code_example": nil, "is_protected": b.Slug == "secret",
-	}
+	blockType := s.blockType(b.Slug)
 	secretFields := b.SecretFields
 	if secretFields == nil {
 		secretFields = []string{}
 	}
+	schema := s.schemaDocument(b.Slug, version)
+	schema["fields"].(map[string]any)["secret_fields"] = secretFields
 	return map[string]any{
-		"id":              uuidFor("document", b.Slug+"/"+b.Name),
-		"created":         "2026-01-01T00:00:00Z",
-		"updated":         updated.UTC().Format("2006-01-02T15:04:05.000000Z"),
-		"name":            b.Name,
-		"data":            data,
-		"block_schema_id": schemaID,
-		"block_schema": map[string]any{
-			"id": schemaID, "created": "2025-11-01T00:00:00Z", "updated": "2025-11-01T00:00:00Z",
-			"checksum": "sha256:" + fmt.Sprintf("%064x", len(b.Slug)+len(version)),
-			"fields": map[string]any{
-				"title": typeName(b.Slug), "type": "object", "properties": map[string]any{},
-				"block_type_slug": b.Slug, "secret_fields": secretFields, "block_schema_references": map[string]any{},
-			},
-			"block_type_id": typeID, "block_type": blockType, "capabilities": []string{}, "version": version,
-		},
+		"id":                        uuidFor("document", b.Slug+"/"+b.Name),
+		"created":                   "2026-01-01T00:00:00Z",
+		"updated":                   updated.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		"name":                      b.Name,
+		"data":                      data,
+		"block_schema_id":           schemaID,
+		"block_schema":              schema,
 		"block_type_id":             typeID,
 		"block_type_name":           typeName(b.Slug),
 		"block_type":                blockType,

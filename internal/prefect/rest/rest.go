@@ -45,6 +45,8 @@ type Options struct {
 	ReadAs  ReadAs
 	Timeout time.Duration
 	Client  *netclient.Client
+	// Random makes the CSRF client id; nil means crypto/rand.
+	Random io.Reader
 }
 
 // ReadAs chooses the Prefect generation whose Secret.get a block's value
@@ -69,6 +71,8 @@ type Backend struct {
 	readAs ReadAs
 	nc     *netclient.Client
 	http   *http.Client
+
+	csrf csrf
 
 	mu          sync.Mutex
 	filterState int // filterUnknown until the first filter request answers
@@ -98,6 +102,7 @@ func New(opts Options) (*Backend, error) {
 		readAs: opts.ReadAs,
 		nc:     opts.Client,
 		http:   client,
+		csrf:   csrf{random: opts.Random},
 	}, nil
 }
 
@@ -108,18 +113,31 @@ func (b *Backend) Kind() string { return prefect.SourceREST }
 func (b *Backend) Requests() int { return b.nc.Requests() }
 
 type blockDocument struct {
-	Name        string          `json:"name"`
-	Data        json.RawMessage `json:"data"`
-	Updated     time.Time       `json:"updated"`
-	BlockSchema *struct {
-		Version string `json:"version"`
-		Fields  struct {
-			SecretFields []string `json:"secret_fields"`
-		} `json:"fields"`
-	} `json:"block_schema"`
-	BlockType struct {
+	ID            string          `json:"id"`
+	Name          string          `json:"name"`
+	Data          json.RawMessage `json:"data"`
+	Updated       time.Time       `json:"updated"`
+	BlockSchemaID string          `json:"block_schema_id"`
+	BlockTypeID   string          `json:"block_type_id"`
+	BlockSchema   *blockSchema    `json:"block_schema"`
+	BlockType     struct {
+		ID   string `json:"id"`
 		Slug string `json:"slug"`
 	} `json:"block_type"`
+}
+
+// blockSchema is a block schema as documents embed it and
+// /block_schemas/filter lists it.
+type blockSchema struct {
+	ID          string    `json:"id"`
+	Created     time.Time `json:"created"`
+	Version     string    `json:"version"`
+	BlockTypeID string    `json:"block_type_id"`
+	Fields      struct {
+		SecretFields []string                   `json:"secret_fields"`
+		Properties   map[string]json.RawMessage `json:"properties"`
+		Required     []string                   `json:"required"`
+	} `json:"fields"`
 }
 
 // key is the document's key: its name for a Secret block, slug/name for
@@ -211,7 +229,7 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 			Name nameOrLike `json:"name"`
 		}{Name: nameOrLike{Like: &like}}
 	}
-	resp, err := b.post(ctx, "/block_documents/filter", body)
+	resp, err := b.send(ctx, http.MethodPost, "/block_documents/filter", body)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +248,7 @@ func (b *Backend) filter(ctx context.Context, q filterQuery) ([]blockDocument, e
 			Name      string    `json:"name"`
 			Updated   time.Time `json:"updated"`
 			BlockType struct {
+				ID   string `json:"id"`
 				Slug string `json:"slug"`
 			} `json:"block_type"`
 		}
@@ -317,23 +336,6 @@ func (b *Backend) List(ctx context.Context, prefixKey string, limit int, values 
 	}
 }
 
-// post sends body as JSON to route under the API URL.
-func (b *Backend) post(ctx context.Context, route string, body any) (*http.Response, error) {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+route, bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, netclient.UnwrapURL(err)
-	}
-	return resp, nil
-}
 
 // Exists reports which keys exist, without asking for any value: by the
 // filter route, or one GET without include_secrets per key where the
@@ -361,11 +363,24 @@ func (b *Backend) Values(ctx context.Context, keys []string) (map[string]prefect
 	return b.read(ctx, keys, true)
 }
 
-// read fetches documents for keys. Secret blocks, the usual bulk, go in
-// pages of their own; other types share pages while the names asked times
-// the types asked stays within a page: the filter matches every name
-// under every type, and so can never answer more than fits.
+// read resolves keys from their documents.
 func (b *Backend) read(ctx context.Context, keys []string, includeSecrets bool) (map[string]prefect.Resolution, error) {
+	docs, err := b.documents(ctx, keys, includeSecrets)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]prefect.Resolution, len(docs))
+	for k, d := range docs {
+		out[k] = b.document(d, includeSecrets)
+	}
+	return out, nil
+}
+
+// documents fetches the documents of keys. Secret blocks, the usual bulk,
+// go in pages of their own; other types share pages while the names asked
+// times the types asked stays within a page: the filter matches every name
+// under every type, and so can never answer more than fits.
+func (b *Backend) documents(ctx context.Context, keys []string, includeSecrets bool) (map[string]blockDocument, error) {
 	var secrets, blocks []ref
 	seen := map[string]bool{}
 	for _, k := range keys {
@@ -382,7 +397,7 @@ func (b *Backend) read(ctx context.Context, keys []string, includeSecrets bool) 
 	}
 	groups := pageGroups(secrets)
 	groups = append(groups, pageGroups(blocks)...)
-	out := map[string]prefect.Resolution{}
+	out := map[string]blockDocument{}
 	var mu sync.Mutex
 	err := b.byGroups(ctx, groups, func(ctx context.Context, g []ref) error {
 		want := map[string]bool{}
@@ -404,7 +419,7 @@ func (b *Backend) read(ctx context.Context, keys []string, includeSecrets bool) 
 		defer mu.Unlock()
 		for _, d := range docs {
 			if k := d.key(); want[k] {
-				out[k] = b.document(d, includeSecrets)
+				out[k] = d
 			}
 		}
 		return nil
@@ -416,7 +431,7 @@ func (b *Backend) read(ctx context.Context, keys []string, includeSecrets bool) 
 		if doc != nil {
 			mu.Lock()
 			defer mu.Unlock()
-			out[prefect.BlockKey(r.slug, r.name)] = b.document(*doc, includeSecrets)
+			out[prefect.BlockKey(r.slug, r.name)] = *doc
 		}
 		return nil
 	})
@@ -520,17 +535,13 @@ func (b *Backend) filterKnown() int {
 }
 
 func (b *Backend) readOne(ctx context.Context, r ref, includeSecrets bool) (*blockDocument, error) {
-	u := b.base + "/block_types/slug/" + url.PathEscape(r.slug) + "/block_documents/name/" + url.PathEscape(r.name)
+	route := "/block_types/slug/" + url.PathEscape(r.slug) + "/block_documents/name/" + url.PathEscape(r.name)
 	if includeSecrets {
-		u += "?include_secrets=true"
+		route += "?include_secrets=true"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := b.send(ctx, http.MethodGet, route, nil)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, netclient.UnwrapURL(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
@@ -598,12 +609,15 @@ func (b *Backend) statusError(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return &netclient.StatusError{
-		Host:   resp.Request.URL.Host,
-		Status: resp.StatusCode,
-		Detail: b.nc.Detail(body, "detail", "exception_message"),
+	body := readAllLimited(resp.Body)
+	detail := ""
+	if resp.StatusCode == http.StatusUnprocessableEntity {
+		detail = b.detail422(body)
 	}
+	if detail == "" {
+		detail = b.nc.Detail(body, "detail", "exception_message")
+	}
+	return &netclient.StatusError{Host: resp.Request.URL.Host, Status: resp.StatusCode, Detail: detail}
 }
 
 func (b *Backend) wrap(what string, err error) error {
@@ -648,8 +662,10 @@ func forEach[T any](ctx context.Context, items []T, fn func(context.Context, T) 
 }
 
 type variable struct {
+	ID      string          `json:"id"`
 	Name    string          `json:"name"`
 	Value   json.RawMessage `json:"value"`
+	Tags    []string        `json:"tags"`
 	Updated time.Time       `json:"updated"`
 }
 
@@ -665,7 +681,7 @@ func (b *Backend) variablesFilter(ctx context.Context, names []string, like stri
 	if len(name) > 0 {
 		body["variables"] = map[string]any{"name": name}
 	}
-	resp, err := b.post(ctx, "/variables/filter", body)
+	resp, err := b.send(ctx, http.MethodPost, "/variables/filter", body)
 	if err != nil {
 		return nil, err
 	}
