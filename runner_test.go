@@ -317,3 +317,57 @@ func TestRunnerModelRefuses(t *testing.T) {
 		t.Errorf("a host path is taken for one the job container has")
 	}
 }
+
+// TestWriteOnGitHubsRunner runs the write action as the runner starts it:
+// its metadata checked, its inputs as INPUT_ variables, the values in the
+// step's env, and the read action's image started with runs.args.
+func TestWriteOnGitHubsRunner(t *testing.T) {
+	t.Parallel()
+	requireRoot(t)
+	s, err := prefecttest.NewREST(map[string]string{"db-password": `"old-db-value"`}, prefecttest.SharedOpenAPIPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.CSRF = true
+	meta := readMetadata(t, filepath.Join("write", "action.yml"))
+	// The runner builds the image from this path, relative to the action.
+	if _, err := os.Stat(filepath.Join("write", meta.Runs.Image)); err != nil {
+		t.Fatalf("runs.image: %v", err)
+	}
+	h, image := hostedRunner(t, "")
+	with := map[string]string{"secrets": "DB=db-password\naws-credentials/ci@aws", "variables": "DEPLOYED=deployed-at", "api-url": s.URL()}
+	stepEnv := map[string]string{"DB": "runner-new-db", "AWS_ACCESS_KEY_ID": "AKIARUNNER", "AWS_SECRET_ACCESS_KEY": "runner-aws-secret", "DEPLOYED": "2026-12-03"}
+	step, err := h.Prepare(meta, runnertest.Main, with, stepEnv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(step.Args) != 1 || step.Args[0] != "write" {
+		t.Fatalf("args %q", step.Args)
+	}
+	res, err := h.Run(step, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	outputs := parseCommandFile(t, step.Output)
+	if outputs["updated"] != "db-password" || outputs["created"] != "aws-credentials/ci,deployed-at" || outputs["failed"] != "" {
+		t.Errorf("outputs %v", outputs)
+	}
+	if got := string(s.Block("secret", "db-password").Data); !strings.Contains(got, "runner-new-db") {
+		t.Errorf("db-password holds %s", got)
+	}
+	if v := s.Variable("deployed-at"); v == nil || string(v.Value) != `"2026-12-03"` {
+		t.Errorf("deployed-at is %+v", v)
+	}
+	for _, secret := range []string{"runner-new-db", "runner-aws-secret"} {
+		if strings.Contains(withoutMasks(string(res.Stdout)), secret) || strings.Contains(string(res.Stderr), secret) {
+			t.Errorf("the log shows %q", secret)
+		}
+	}
+	if p := s.Problems(); len(p) > 0 {
+		t.Errorf("the server refused requests: %v", p)
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,19 @@ import (
 // reads in agreement: names, defaults, descriptions and outputs.
 func TestActionYAMLMatchesInputs(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	checkActionYAML(t, filepath.Join("..", "..", "action.yml"), Inputs, Outputs, "Dockerfile", nil)
+}
+
+// TestWriteActionYAMLMatchesInputs does the same for the write action,
+// which runs the read action's image as `prefect-secrets write`.
+func TestWriteActionYAMLMatchesInputs(t *testing.T) {
+	t.Parallel()
+	checkActionYAML(t, filepath.Join("..", "..", "write", "action.yml"), WriteInputs, WriteOutputs, "../Dockerfile", []string{"write"})
+}
+
+func checkActionYAML(t *testing.T, path string, inputs []Input, outputs []struct{ Name, Description string }, image string, args []string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,15 +42,16 @@ func TestActionYAMLMatchesInputs(t *testing.T) {
 			Description string `yaml:"description"`
 		} `yaml:"outputs"`
 		Runs struct {
-			Using string `yaml:"using"`
-			Image string `yaml:"image"`
+			Using string   `yaml:"using"`
+			Image string   `yaml:"image"`
+			Args  []string `yaml:"args"`
 		} `yaml:"runs"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
 	code := map[string]Input{}
-	for _, in := range Inputs {
+	for _, in := range inputs {
 		code[in.Name] = in
 		y, ok := doc.Inputs[in.Name]
 		if !ok {
@@ -56,15 +70,18 @@ func TestActionYAMLMatchesInputs(t *testing.T) {
 			t.Errorf("input %q is declared in action.yml but the code never reads it", name)
 		}
 	}
-	if len(doc.Outputs) != len(Outputs) {
-		t.Errorf("action.yml declares %d outputs, the code writes %d reserved ones", len(doc.Outputs), len(Outputs))
+	if len(doc.Outputs) != len(outputs) {
+		t.Errorf("action.yml declares %d outputs, the code writes %d reserved ones", len(doc.Outputs), len(outputs))
 	}
-	for _, o := range Outputs {
-		if _, ok := doc.Outputs[o.Name]; !ok {
+	for _, o := range outputs {
+		y, ok := doc.Outputs[o.Name]
+		if !ok {
 			t.Errorf("output %q missing from action.yml", o.Name)
+		} else if y.Description != o.Description {
+			t.Errorf("output %q: descriptions differ", o.Name)
 		}
 	}
-	if doc.Runs.Using != "docker" || doc.Runs.Image != "Dockerfile" {
+	if doc.Runs.Using != "docker" || doc.Runs.Image != image || !slices.Equal(doc.Runs.Args, args) {
 		t.Errorf("runs: %+v", doc.Runs)
 	}
 }
