@@ -188,3 +188,112 @@ func withoutMasks(log string) string {
 	}
 	return strings.Join(kept, "\n")
 }
+
+func TestBinaryWriteServersAsTheyAre(t *testing.T) {
+	t.Parallel()
+	t.Run("csrf", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		s.CSRF = true
+		s.AddSecret("existing", `"csrf-read-value"`)
+		f := newStepFiles(t)
+		env := f.environ("PREFECT_API_URL="+s.URL(), "NEW_ONE=csrf-new-value")
+		code, stdout, stderr := runBinary(t, env, "write", "--secrets", "new-one")
+		if code != 0 || secretValue(t, s, "new-one") != `"csrf-new-value"` {
+			t.Fatalf("write: exit %d, stored %s\n%s%s", code, secretValue(t, s, "new-one"), stdout, stderr)
+		}
+		tokens := 0
+		for _, l := range s.Log() {
+			if strings.HasPrefix(l, "GET /api/csrf-token?client=") {
+				tokens++
+			}
+		}
+		if tokens != 1 {
+			t.Errorf("%d token requests, want 1: %v", tokens, s.Log())
+		}
+		// Reads go through the same filter route, which needs the token too.
+		g := newStepFiles(t)
+		code, stdout, stderr = runBinary(t, g.environ("PREFECT_API_URL="+s.URL()), "--secrets", "existing")
+		if code != 0 || g.read(t, g.output)["EXISTING"] != "csrf-read-value" {
+			t.Errorf("read: exit %d\n%s%s", code, stdout, stderr)
+		}
+	})
+	t.Run("basic auth", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		s.AuthString = "ci:pa:ss"
+		f := newStepFiles(t)
+		env := f.environ("PREFECT_API_URL="+s.URL(), "PREFECT_API_AUTH_STRING=ci:pa:ss", "TOKEN=auth-value")
+		if code, stdout, stderr := runBinary(t, env, "write", "--secrets", "TOKEN=token"); code != 0 || secretValue(t, s, "token") != `"auth-value"` {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		g := newStepFiles(t)
+		env = g.environ("PREFECT_API_URL="+s.URL(), "PREFECT_API_AUTH_STRING=ci:wrong", "TOKEN=other-value")
+		code, stdout, stderr := runBinary(t, env, "write", "--secrets", "TOKEN=token")
+		if code != 1 || !strings.Contains(stdout+stderr, "authentication failed (HTTP 401)") || strings.Contains(withoutMasks(stdout)+stderr, "ci:wrong") {
+			t.Errorf("wrong password: exit %d\n%s%s", code, stdout, stderr)
+		}
+		if secretValue(t, s, "token") != `"auth-value"` {
+			t.Errorf("the value changed")
+		}
+	})
+	t.Run("a 503 race then 409 goes on to update", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		// Another writer's POST takes the lock: ours is answered 503, and
+		// its retry finds the name taken.
+		s.RaceNextCreate(prefecttest.Block{Slug: "secret", Name: "raced", Data: json.RawMessage(`{"value":"theirs"}`), SecretFields: []string{"value"}})
+		f := newStepFiles(t)
+		code, stdout, stderr := runBinary(t, f.environ("PREFECT_API_URL="+s.URL(), "RACED=ours-value"), "write", "--secrets", "raced")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if got := secretValue(t, s, "raced"); got != `"ours-value"` {
+			t.Errorf("raced holds %s: the last writer should win", got)
+		}
+		if got := f.read(t, f.output)["updated"]; got != "raced" {
+			t.Errorf("updated = %q; log %v", got, s.Log())
+		}
+		want := []string{"POST /api/block_documents/filter", "GET /api/block_types/slug/secret", "POST /api/block_schemas/filter",
+			"POST /api/block_documents/", "POST /api/block_documents/",
+			"GET /api/block_types/slug/secret/block_documents/name/raced?include_secrets=true", "PATCH /api/block_documents/"}
+		log := s.Log()
+		if len(log) != len(want) {
+			t.Fatalf("requests %v, want %v", log, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(log[i], want[i]) {
+				t.Errorf("request %d is %q, want %q", i, log[i], want[i])
+			}
+		}
+	})
+	t.Run("on-exists skip after a race", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		s.RaceNextCreate(prefecttest.Block{Slug: "secret", Name: "raced", Data: json.RawMessage(`{"value":"theirs"}`), SecretFields: []string{"value"}})
+		f := newStepFiles(t)
+		code, stdout, stderr := runBinary(t, f.environ("PREFECT_API_URL="+s.URL(), "RACED=ours"), "write", "--secrets", "raced", "--on-exists", "skip")
+		if code != 0 || secretValue(t, s, "raced") != `"theirs"` || f.read(t, f.output)["skipped"] != "raced" {
+			t.Errorf("exit %d, stored %s\n%s%s", code, secretValue(t, s, "raced"), stdout, stderr)
+		}
+	})
+	t.Run("a failure midway says what was written", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		s.AddSecret("a-same", `"same"`)
+		s.AddSecret("b-exists", `"old"`)
+		f := newStepFiles(t)
+		// The read succeeds; then the server refuses every write.
+		s.Script(prefecttest.Fault{})
+		s.Always(prefecttest.Fault{Status: 403, Body: `{"detail":"Not allowed to write blocks"}`})
+		env := f.environ("PREFECT_API_URL="+s.URL(), "A_SAME=same", "B_EXISTS=new")
+		code, stdout, stderr := runBinary(t, env, "write", "--secrets", "a-same, b-exists")
+		outputs := f.read(t, f.output)
+		if code != 1 || outputs["failed"] != "b-exists" || outputs["unchanged"] != "a-same" {
+			t.Errorf("exit %d, outputs %v\n%s%s", code, outputs, stdout, stderr)
+		}
+		if !strings.Contains(stdout, "b-exists (Secret block b-exists): rest backend at") || !strings.Contains(stdout, "HTTP 403") {
+			t.Errorf("the error does not name the entry and the status:\n%s", stdout)
+		}
+	})
+}

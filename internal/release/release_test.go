@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,16 @@ func readRepo(t *testing.T, name string) []byte {
 // image line differs, and the result parses and names the digest.
 func TestPinImageChangesOneLine(t *testing.T) {
 	t.Parallel()
-	main := readRepo(t, "action.yml")
+	for _, file := range []string{"action.yml", "write/action.yml"} {
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			pinOneLine(t, file)
+		})
+	}
+}
+
+func pinOneLine(t *testing.T, file string) {
+	main := readRepo(t, file)
 	image := "docker://ghcr.io/prefect-secrets/prefect-secrets-action:v1.2.3@" + digest
 	pinned, err := PinImage(main, image)
 	if err != nil {
@@ -39,7 +49,7 @@ func TestPinImageChangesOneLine(t *testing.T) {
 	for i := range a {
 		if a[i] != b[i] {
 			changed++
-			if strings.TrimSpace(a[i]) != "image: Dockerfile" || strings.TrimSpace(b[i]) != "image: '"+image+"'" {
+			if (strings.TrimSpace(a[i]) != "image: Dockerfile" && strings.TrimSpace(a[i]) != "image: ../Dockerfile") || strings.TrimSpace(b[i]) != "image: '"+image+"'" {
 				t.Errorf("line %d: %q became %q", i+1, a[i], b[i])
 			}
 		}
@@ -129,5 +139,47 @@ func TestPinChecksums(t *testing.T) {
 	}
 	if _, err := PinChecksums(doc, []byte(sums), "v1.2.3; rm -rf /"); err == nil {
 		t.Error("a bad version accepted")
+	}
+}
+
+// TestReleasePinsEveryDockerAction: the release commit pins the image of
+// every Docker action in the repository, so that no action of a release
+// builds its image from source.
+func TestReleasePinsEveryDockerAction(t *testing.T) {
+	t.Parallel()
+	workflow := string(readRepo(t, ".github/workflows/release.yml"))
+	root := filepath.Join("..", "..")
+	var docker []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.Name() != "action.yml" {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		var doc struct {
+			Runs struct {
+				Using string `yaml:"using"`
+			} `yaml:"runs"`
+		}
+		if err := yaml.Unmarshal(readRepo(t, filepath.ToSlash(rel)), &doc); err != nil {
+			return err
+		}
+		if doc.Runs.Using == "docker" {
+			docker = append(docker, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil || len(docker) < 2 {
+		t.Fatalf("found Docker actions %v: %v", docker, err)
+	}
+	for _, file := range docker {
+		if !strings.Contains(workflow, "go run ./internal/release/pin image "+file+` "docker://$IMAGE:v$VERSION@$DIGEST"`) {
+			t.Errorf("the release workflow does not pin %s", file)
+		}
 	}
 }

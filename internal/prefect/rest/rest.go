@@ -623,7 +623,11 @@ func (b *Backend) statusError(resp *http.Response) error {
 func (b *Backend) wrap(what string, err error) error {
 	var se *netclient.StatusError
 	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
-		return fmt.Errorf("rest backend at %s: %s: authentication failed (HTTP %d); check api-key or auth-string", b.host, what, se.Status)
+		said := ""
+		if se.Detail != "" {
+			said = ": " + se.Detail
+		}
+		return fmt.Errorf("rest backend at %s: %s: authentication failed (HTTP %d)%s; check api-key or auth-string", b.host, what, se.Status, said)
 	}
 	return fmt.Errorf("rest backend at %s: %s: %w", b.host, what, err)
 }
