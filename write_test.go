@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/vectors"
 )
 
 // writeServer is a REST fake that checks every request against Prefect's
@@ -296,4 +300,218 @@ func TestBinaryWriteServersAsTheyAre(t *testing.T) {
 			t.Errorf("the error does not name the entry and the status:\n%s", stdout)
 		}
 	})
+}
+
+func TestBinaryWriteVariables(t *testing.T) {
+	t.Parallel()
+	s := writeServer(t)
+	s.AddVariable("region", `"eu-west-1"`, "keep-me", "prod")
+	s.AddVariable("same", `"unchanged-value"`, "t1")
+	f := newStepFiles(t)
+	env := f.environ("PREFECT_API_URL="+s.URL(), "REGION=us-east-2", "SAME=unchanged-value", "LIMITS={\"cpu\": 2}", "NEW_VAR=fresh")
+	code, stdout, stderr := runBinary(t, env, "write", "--variables", "region, same, new-var")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	outputs := f.read(t, f.output)
+	if outputs["updated"] != "region" || outputs["unchanged"] != "same" || outputs["created"] != "new-var" {
+		t.Errorf("outputs %v", outputs)
+	}
+	if v := s.Variable("region"); string(v.Value) != `"us-east-2"` || strings.Join(v.Tags, ",") != "keep-me,prod" {
+		t.Errorf("region is %s with tags %v: the tags must be kept", v.Value, v.Tags)
+	}
+	if v := s.Variable("new-var"); v == nil || string(v.Value) != `"fresh"` || len(v.Tags) != 0 {
+		t.Errorf("new-var is %+v", v)
+	}
+	// value-format json writes the value itself; it reads back as JSON.
+	g := newStepFiles(t)
+	code, stdout, stderr = runBinary(t, g.environ("PREFECT_API_URL="+s.URL(), "LIMITS={\"cpu\": 2}"), "write", "--variables", "limits", "--value-format", "json")
+	if v := s.Variable("limits"); code != 0 || v == nil || string(v.Value) != `{"cpu":2}` {
+		t.Errorf("limits: exit %d, %+v\n%s%s", code, v, stdout, stderr)
+	}
+}
+
+// TestBinaryWriteVariableLimit: the server's limit is 5000 bytes of the
+// value's JSON in UTF-8, quotes included; the write refuses a longer one
+// before any request, and writes nothing else.
+func TestBinaryWriteVariableLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value string
+		ok    bool
+	}{
+		{strings.Repeat("x", 4998), true},
+		{strings.Repeat("x", 4999), false},
+		{strings.Repeat("é", 2499), true},
+		{strings.Repeat("é", 2500), false},
+		{strings.Repeat("<", 4998), true}, // written as it is, not as \u003c
+	}
+	for _, tt := range tests {
+		s := writeServer(t)
+		f := newStepFiles(t)
+		code, stdout, stderr := runBinary(t, f.environ("PREFECT_API_URL="+s.URL(), "BIG="+tt.value, "SMALL=s"), "write", "--variables", "big, small")
+		switch {
+		case tt.ok && (code != 0 || s.Variable("big") == nil):
+			t.Errorf("%d bytes: exit %d\n%s%s", len(tt.value), code, stdout, stderr)
+		case !tt.ok && (code != 1 || s.Requests() != 0 || !strings.Contains(stdout, "a Prefect Variable holds at most 5000")):
+			t.Errorf("%d bytes: exit %d after %d requests\n%s%s", len(tt.value), code, s.Requests(), stdout, stderr)
+		}
+	}
+}
+
+func TestBinaryWritePrefect1(t *testing.T) {
+	t.Parallel()
+	g := prefecttest.NewGraphQL(map[string]string{"SAME": `"same-p1"`, "OLD": `"old-p1"`})
+	t.Cleanup(g.Close)
+	g.APIKey = "p1-key"
+	f := newStepFiles(t)
+	env := f.environ("PREFECT__CLOUD__API="+g.URL, "PREFECT__CLOUD__API_KEY=p1-key", "SAME=same-p1", "OLD=new-p1", "NEW=created-p1",
+		"AWS_ACCESS_KEY_ID=AKIAP1", "AWS_SECRET_ACCESS_KEY=p1-aws-secret")
+	code, stdout, stderr := runBinary(t, env, "write", "--backend", "graphql", "--secrets", "SAME, OLD, NEW, AWS_CREDENTIALS@aws")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	outputs := f.read(t, f.output)
+	if outputs["unchanged"] != "SAME" || outputs["updated"] != "OLD" || outputs["created"] != "NEW,AWS_CREDENTIALS" {
+		t.Errorf("outputs %v", outputs)
+	}
+	mutations := 0
+	for _, q := range g.Queries() {
+		if strings.Contains(q, "set_secret") {
+			mutations++
+		}
+	}
+	if mutations != 3 {
+		t.Errorf("%d set_secret mutations, want 3 (none for the unchanged one)", mutations)
+	}
+	// What was written reads back through the read path.
+	r := newStepFiles(t)
+	env = r.environ("PREFECT__CLOUD__API="+g.URL, "PREFECT__CLOUD__API_KEY=p1-key")
+	code, stdout, stderr = runBinary(t, env, "--backend", "graphql", "--secrets", "OLD, NEW, AWS_CREDENTIALS@aws")
+	got := r.read(t, r.env)
+	if code != 0 || got["OLD"] != "new-p1" || got["NEW"] != "created-p1" || got["AWS_ACCESS_KEY_ID"] != "AKIAP1" || got["AWS_SECRET_ACCESS_KEY"] != "p1-aws-secret" {
+		t.Errorf("read back: exit %d, %v\n%s%s", code, got, stdout, stderr)
+	}
+	if p := g.Problems(); len(p) > 0 {
+		t.Errorf("the server refused requests: %v", p)
+	}
+}
+
+// TestBinaryWriteRoundTripsEveryValueClass writes every value class of
+// the backend vectors and reads it back through the read path:
+//   - as text: a job's exported value, written as a string, reads back
+//     byte for byte (rest with Prefect's rendering and raw; graphql raw,
+//     since Prefect 1's Secret.get parses a stored string that is JSON);
+//   - as JSON into Prefect 1: the stored value itself, written with
+//     value-format json, reads back as the vector says Prefect renders it.
+func TestBinaryWriteRoundTripsEveryValueClass(t *testing.T) {
+	t.Parallel()
+	cases := vectors.MustBackend(t)
+	var names []string
+	var env []string
+	for i, c := range cases {
+		name := fmt.Sprintf("v-%03d", i)
+		names = append(names, name)
+		if c.Expect != "" {
+			env = append(env, fmt.Sprintf("TEXT_%03d=%s", i, c.Expect))
+		}
+		if c.RawJSON != "null" { // Prefect 1 stores no null (set_secret's JSON!)
+			env = append(env, fmt.Sprintf("JSON_%03d=%s", i, c.RawJSON))
+		}
+	}
+	decl := func(prefix string, gql bool) string {
+		var d []string
+		for i, n := range names {
+			if gql {
+				n = strings.ToUpper(strings.ReplaceAll(n, "-", "_"))
+			}
+			d = append(d, fmt.Sprintf("%s_%03d=%s?", prefix, i, n))
+		}
+		return strings.Join(d, "\n")
+	}
+	readBack := func(t *testing.T, env []string, args ...string) map[string]string {
+		t.Helper()
+		f := newStepFiles(t)
+		code, stdout, stderr := runBinary(t, f.environ(env...), args...)
+		if code != 0 {
+			t.Fatalf("read: exit %d\n%s%s", code, stdout, stderr)
+		}
+		return f.read(t, f.output)
+	}
+
+	t.Run("rest text", func(t *testing.T) {
+		t.Parallel()
+		s := writeServer(t)
+		f := newStepFiles(t)
+		if code, stdout, stderr := runBinary(t, f.environ(append(env, "PREFECT_API_URL="+s.URL())...), "write", "--secrets", decl("TEXT", false)); code != 0 {
+			t.Fatalf("write: exit %d\n%s%s", code, stdout, stderr)
+		}
+		raw := readBack(t, []string{"PREFECT_API_URL=" + s.URL()}, "--secrets", decl("TEXT", false), "--value-format", "raw")
+		rendered := readBack(t, []string{"PREFECT_API_URL=" + s.URL()}, "--secrets", decl("TEXT", false))
+		changed := 0
+		for i, c := range cases {
+			if c.Expect == "" {
+				continue // an empty value is never written
+			}
+			k := fmt.Sprintf("TEXT_%03d", i)
+			if raw[k] != c.Expect {
+				t.Errorf("%s: stored %q, wrote %q", k, raw[k], c.Expect)
+			}
+			// Prefect 3's Secret.get parses a stored string that is JSON,
+			// so a few texts (NaN, Infinity) come back as Python prints
+			// them; every other one comes back as written.
+			stored, _ := json.Marshal(c.Expect)
+			want, _, err := prefect.RenderBackendValue(stored, prefect.FormatPrefect, prefect.Prefect3)
+			if err != nil || rendered[k] != want {
+				t.Errorf("%s: read back %q, Prefect 3 gives %q (%v)", k, rendered[k], want, err)
+			}
+			if want != c.Expect {
+				changed++
+			}
+		}
+		if changed > 5 {
+			t.Errorf("%d texts change through Prefect's rendering", changed)
+		}
+	})
+	t.Run("graphql", func(t *testing.T) {
+		t.Parallel()
+		g := prefecttest.NewGraphQL(nil)
+		t.Cleanup(g.Close)
+		base := []string{"PREFECT__CLOUD__API=" + g.URL}
+		f := newStepFiles(t)
+		if code, stdout, stderr := runBinary(t, f.environ(append(env, base...)...), "write", "--backend", "graphql", "--secrets", decl("TEXT", true)); code != 0 {
+			t.Fatalf("write text: exit %d\n%s%s", code, stdout, stderr)
+		}
+		got := readBack(t, base, "--backend", "graphql", "--secrets", decl("TEXT", true), "--value-format", "raw")
+		for i, c := range cases {
+			if k := fmt.Sprintf("TEXT_%03d", i); c.Expect != "" && got[k] != c.Expect {
+				t.Errorf("%s: read back %q, wrote %q", k, got[k], c.Expect)
+			}
+		}
+		g2 := prefecttest.NewGraphQL(nil)
+		t.Cleanup(g2.Close)
+		base = []string{"PREFECT__CLOUD__API=" + g2.URL}
+		f = newStepFiles(t)
+		if code, stdout, stderr := runBinary(t, f.environ(append(env, base...)...), "write", "--backend", "graphql", "--value-format", "json", "--secrets", decl("JSON", true)); code != 0 {
+			t.Fatalf("write json: exit %d\n%s%s", code, stdout, stderr)
+		}
+		got = readBack(t, base, "--backend", "graphql", "--secrets", decl("JSON", true), "--on-empty", "ignore")
+		for i, c := range cases {
+			// Objects compare as values: the fake, like a JSON column, does
+			// not keep key order.
+			if k := fmt.Sprintf("JSON_%03d", i); c.RawJSON != "null" && got[k] != c.Expect && !sameJSONValue(got[k], c.Expect) {
+				t.Errorf("%s: stored %s reads back %q, Prefect gives %q", k, c.RawJSON, got[k], c.Expect)
+			}
+		}
+	})
+}
+
+// sameJSONValue reports whether two texts are JSON objects or arrays that
+// hold the same value.
+func sameJSONValue(a, b string) bool {
+	var va, vb any
+	if !strings.HasPrefix(a, "{") || json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }

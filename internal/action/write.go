@@ -16,6 +16,11 @@ import (
 	"github.com/prefect-secrets/prefect-secrets-action/internal/writeback"
 )
 
+// MinLeafMask is the shortest string inside a JSON value that a write
+// masks on its own, as mask-min-length's default does for reads; whole
+// values are masked whatever their length.
+const MinLeafMask = 4
+
 // WriteCommand is the subcommand (and the write action's argument) that
 // writes to Prefect instead of reading from it.
 const WriteCommand = "write"
@@ -83,6 +88,12 @@ func (wr *writer) execute(ctx context.Context) int {
 		for _, s := range e.Secrets {
 			masker.MaskText(s)
 			wr.redactor.Add(s)
+		}
+		for _, s := range e.Leaves {
+			if len(s) >= MinLeafMask {
+				masker.MaskText(s)
+				wr.redactor.Add(s)
+			}
 		}
 	}
 	masker.Flush()

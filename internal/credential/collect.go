@@ -90,8 +90,10 @@ type Collected struct {
 	// value; one set to the empty string sends null, so that a stale
 	// session token is cleared as the read side clears it.
 	Fields map[string]json.RawMessage
-	// Secrets are the texts to mask: every value read.
+	// Secrets are the texts to mask: every value read; Leaves are the
+	// strings inside a key file.
 	Secrets []string
+	Leaves  []string
 }
 
 // MissingError names the variables a required field has none of.
@@ -172,7 +174,7 @@ func Collect(label, profile, slug string, env Environment) (Collected, error) {
 			for _, leaf := range obj {
 				var s string
 				if json.Unmarshal(leaf, &s) == nil && s != "" {
-					c.Secrets = append(c.Secrets, s)
+					c.Leaves = append(c.Leaves, s)
 				}
 			}
 			continue

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -55,8 +54,11 @@ type Entry struct {
 	// Sources are the variables the value came from.
 	Sources []string
 	Change  prefect.Change
-	// Secrets are the texts to mask before anything is printed.
+	// Secrets are the whole values to mask before anything is printed;
+	// Leaves are the strings inside JSON values, masked when they are
+	// long enough to mean something.
 	Secrets []string
+	Leaves  []string
 	// Skip says why the entry is not written although declared: its
 	// source is unset and it is optional, or on-missing lets it go.
 	Skip string
@@ -192,11 +194,8 @@ func (b *builder) secret(d config.Declaration) {
 			b.problems = append(b.problems, "entry "+err.Error())
 			return
 		}
-		e.Secrets = got.Secrets
-		for _, f := range sortedKeys(got.Fields) {
-			e.Sources = append(e.Sources, f)
-		}
-		e.Sources = profileSources(profile, slug, got)
+		e.Secrets, e.Leaves = got.Secrets, got.Leaves
+		e.Sources = credential.SourcesOf(profile, slug, got)
 		if rest {
 			e.Change.Fields = got.Fields
 		} else {
@@ -232,7 +231,7 @@ func (b *builder) secret(d config.Declaration) {
 			return
 		}
 		e.Change.Fields = fields
-		e.Secrets = append(e.Secrets, leaves(fields)...)
+		e.Leaves = append(e.Leaves, leaves(fields)...)
 		b.check(d, &e)
 		return
 	}
@@ -242,7 +241,11 @@ func (b *builder) secret(d config.Declaration) {
 		return
 	}
 	if b.cfg.Format == config.WriteJSON {
-		e.Secrets = append(e.Secrets, leavesOf(value)...)
+		e.Leaves = append(e.Leaves, leavesOf(value)...)
+	}
+	if !rest && string(value) == "null" {
+		b.problem(d, "Prefect Cloud 1.0 cannot store null: set_secret takes a value that is not null")
+		return
 	}
 	if rest {
 		e.Change.Fields = map[string]json.RawMessage{"value": value}
@@ -250,11 +253,6 @@ func (b *builder) secret(d config.Declaration) {
 		e.Change.Value = value
 	}
 	b.check(d, &e)
-}
-
-// profileSources lists the variables a profile read.
-func profileSources(profile, slug string, got credential.Collected) []string {
-	return credential.SourcesOf(profile, slug, got)
 }
 
 // check refuses a block value holding the server's mask: a PATCH that
@@ -341,15 +339,6 @@ func ServerJSONLength(v json.RawMessage) int {
 	// encoding/json escapes U+2028 and U+2029 (6 bytes each); orjson
 	// writes them as they are (3 bytes each).
 	return len(out) - 3*(bytes.Count(out, []byte(`\u2028`))+bytes.Count(out, []byte(`\u2029`)))
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // leaves lists the string leaves of fields, to mask.

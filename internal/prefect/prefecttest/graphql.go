@@ -143,6 +143,22 @@ func (g *GraphQL) serve(w http.ResponseWriter, r *http.Request) {
 		Variables     map[string]any `json:"variables"`
 		OperationName string         `json:"operationName"`
 	}
+	// Prefect 1's own client sends the variables as a JSON-encoded string
+	// (json.dumps(variables)); the server takes that as well as an object.
+	var envelope struct {
+		Variables json.RawMessage `json:"variables"`
+	}
+	if json.Unmarshal(body, &envelope) == nil && bytes.HasPrefix(bytes.TrimSpace(envelope.Variables), []byte(`"`)) {
+		var text string
+		_ = json.Unmarshal(envelope.Variables, &text)
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal(body, &fields)
+		if text == "" || text == "null" {
+			text = "{}"
+		}
+		fields["variables"] = json.RawMessage(text)
+		body, _ = json.Marshal(fields)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ type REST struct {
 	queries    []string
 	csrfTokens map[string]string
 	raceCreate *Block
+	varSeq     int
 }
 
 // Block is one block document the fake holds.
@@ -75,6 +77,12 @@ type Block struct {
 	Version string
 	// Updated is the document's last update; a fixed date when zero.
 	Updated time.Time
+	// Anonymous marks a document saved with is_anonymous, which the
+	// filter leaves out unless asked.
+	Anonymous bool
+	// SchemaSlug is the type whose schema the document was saved with,
+	// when it is not its own (the server checks neither).
+	SchemaSlug string
 }
 
 // NewREST starts a fake holding Secret blocks: name to the JSON text of
@@ -129,7 +137,8 @@ func (s *REST) AddVariable(name, value string, tags ...string) {
 	if s.variables == nil {
 		s.variables = map[string]*Variable{}
 	}
-	s.variables[name] = &Variable{Name: name, Value: json.RawMessage(value), Tags: tags}
+	s.varSeq++
+	s.variables[name] = &Variable{Name: name, Value: json.RawMessage(value), Tags: tags, seq: s.varSeq}
 }
 
 func (s *REST) version(b *Block) string {
@@ -246,11 +255,18 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 		detail(w, http.StatusNotFound, "detail", "Not Found")
 		return
 	}
-	if s.router != nil && !s.validate(r, rest, body) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received.", "exception_detail": []any{}})
+	// CSRF is checked by a middleware, before a request is validated.
+	if !s.csrfOK(w, r) {
 		return
 	}
-	if !s.csrfOK(w, r) {
+	if s.router != nil && !s.validate(r, rest, body) {
+		// The write routes answer an invalid request with the server's own
+		// validation error; the violation is recorded all the same.
+		if rest == "/variables/filter" && r.Method == http.MethodPost {
+			s.variablesFilter(w, body)
+		} else if !s.writeRoute(w, r, rest, body) {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received.", "exception_detail": []any{}})
+		}
 		return
 	}
 	if s.writeRoute(w, r, rest, body) {
@@ -300,6 +316,9 @@ func (s *REST) serve(w http.ResponseWriter, r *http.Request) {
 // its limit as Prefect reads it (200 when absent); it answers the error
 // and returns false for a body Prefect refuses.
 func (s *REST) pageRequest(w http.ResponseWriter, body []byte, req any, limitField **int) (int, bool) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}") // every field has a default
+	}
 	if err := json.Unmarshal(body, req); err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received."})
 		return 0, false
@@ -325,9 +344,16 @@ func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
 		Variables *nameFilter `json:"variables"`
 		Limit     *int        `json:"limit"`
 		Offset    int         `json:"offset"`
+		Sort      *string     `json:"sort"`
 	}
 	limit, ok := s.pageRequest(w, body, &req, &req.Limit)
 	if !ok {
+		return
+	}
+	if req.Sort != nil && !contains([]string{"CREATED_DESC", "UPDATED_DESC", "NAME_DESC", "NAME_ASC"}, *req.Sort) {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"exception_message": "Invalid request received.",
+			"exception_detail": []any{map[string]any{"type": "enum", "loc": []string{"body", "sort"},
+				"msg": "Input should be 'CREATED_DESC', 'UPDATED_DESC', 'NAME_DESC' or 'NAME_ASC'", "input": *req.Sort}}})
 		return
 	}
 	s.mu.Lock()
@@ -337,7 +363,7 @@ func (s *REST) variablesFilter(w http.ResponseWriter, body []byte) {
 			names = append(names, n)
 		}
 	}
-	sort.Strings(names)
+	sortVariables(names, s.variables, req.Sort)
 	out := []any{}
 	for i := req.Offset; i < len(names) && len(out) < limit; i++ {
 		out = append(out, s.variables[names[i]].json())
@@ -419,7 +445,7 @@ func (s *REST) filter(w http.ResponseWriter, body []byte) {
 	s.mu.Lock()
 	var matched []*Block
 	for _, b := range s.blocks {
-		if (slugs == nil || contains(slugs, b.Slug)) && matchesName(req.BlockDocuments, b.Name) {
+		if (slugs == nil || contains(slugs, b.Slug)) && matchesName(req.BlockDocuments, b.Name) && anonymousMatch(req.BlockDocuments, b.Anonymous) {
 			matched = append(matched, b)
 		}
 	}
@@ -443,6 +469,23 @@ type nameFilter struct {
 		Any  []string `json:"any_"`
 		Like *string  `json:"like_"`
 	} `json:"name"`
+	// IsAnonymous is absent (anonymous documents left out), null (all
+	// documents) or {"eq_": bool}.
+	IsAnonymous json.RawMessage `json:"is_anonymous"`
+}
+
+// anonymousMatch applies the filter's is_anonymous as Prefect does.
+func anonymousMatch(f *nameFilter, anonymous bool) bool {
+	if f == nil || f.IsAnonymous == nil {
+		return !anonymous
+	}
+	var eq struct {
+		Eq *bool `json:"eq_"`
+	}
+	if string(bytes.TrimSpace(f.IsAnonymous)) == "null" || json.Unmarshal(f.IsAnonymous, &eq) != nil || eq.Eq == nil {
+		return true
+	}
+	return *eq.Eq == anonymous
 }
 
 // matchesName applies a block_documents.name filter as Prefect does:
@@ -454,7 +497,7 @@ func matchesName(f *nameFilter, name string) bool {
 	if f.Name.Any != nil && !contains(f.Name.Any, name) {
 		return false
 	}
-	if f.Name.Like != nil && !strings.Contains(strings.ToLower(name), strings.ToLower(*f.Name.Like)) {
+	if f.Name.Like != nil && !ilike(name, *f.Name.Like) {
 		return false
 	}
 	return true
@@ -500,7 +543,12 @@ func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
 	if secretFields == nil {
 		secretFields = []string{}
 	}
-	schema := s.schemaDocument(b.Slug, version)
+	schemaSlug := b.Slug
+	if b.SchemaSlug != "" {
+		schemaSlug = b.SchemaSlug
+	}
+	schemaID = uuidFor("schema", schemaSlug+version)
+	schema := s.schemaDocument(schemaSlug, version)
 	schema["fields"].(map[string]any)["secret_fields"] = secretFields
 	return map[string]any{
 		"id":                        uuidFor("document", b.Slug+"/"+b.Name),
@@ -514,7 +562,7 @@ func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
 		"block_type_name":           typeName(b.Slug),
 		"block_type":                blockType,
 		"block_document_references": map[string]any{},
-		"is_anonymous":              false,
+		"is_anonymous":              b.Anonymous,
 	}
 }
 
@@ -539,8 +587,9 @@ func obfuscate(v any, path []string, prefect2 bool) any {
 		return v
 	}
 	if path[0] == "*" {
+		// A secret dict (SecretDict): every leaf, at any depth.
 		for k, child := range m {
-			m[k] = obfuscate(child, path[1:], prefect2)
+			m[k] = obfuscateLeaves(child)
 		}
 		return m
 	}
@@ -550,8 +599,75 @@ func obfuscate(v any, path []string, prefect2 bool) any {
 	return m
 }
 
+// obfuscateLeaves hides every leaf of v, keeping nulls.
+func obfuscateLeaves(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		for k, c := range x {
+			x[k] = obfuscateLeaves(c)
+		}
+		return x
+	}
+	return "********"
+}
+
+// ilike matches as SQL's ILIKE '%pattern%' does: case-insensitive, with
+// _ for any one character and % for any run.
+func ilike(name, pattern string) bool {
+	var re strings.Builder
+	re.WriteString("(?is)")
+	for _, r := range pattern {
+		switch r {
+		case '%':
+			re.WriteString(".*")
+		case '_':
+			re.WriteString(".")
+		default:
+			re.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	ok, _ := regexp.MatchString(re.String(), name)
+	return ok
+}
+
+// sortVariables orders names as the filter's sort asks (NAME_ASC unless
+// set).
+func sortVariables(names []string, vars map[string]*Variable, by *string) {
+	order := "NAME_ASC"
+	if by != nil {
+		order = *by
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := vars[names[i]], vars[names[j]]
+		switch order {
+		case "NAME_DESC":
+			return a.Name > b.Name
+		case "CREATED_DESC":
+			return a.seq > b.seq
+		case "UPDATED_DESC":
+			if !a.Updated.Equal(b.Updated) {
+				return a.Updated.After(b.Updated)
+			}
+			return a.seq > b.seq
+		}
+		return a.Name < b.Name
+	})
+}
+
+// displayNames are the names of the types the server registers, where
+// the slug does not give them.
+var displayNames = map[string]string{
+	"aws-credentials": "AWS Credentials", "gcp-credentials": "GCP Credentials", "minio-credentials": "MinIO Credentials",
+	"github-credentials": "GitHub Credentials", "gitlab-credentials": "GitLab Credentials", "json": "JSON",
+}
+
 // typeName turns a slug into the block type's display name.
 func typeName(slug string) string {
+	if n, ok := displayNames[slug]; ok {
+		return n
+	}
 	parts := strings.Split(slug, "-")
 	for i, p := range parts {
 		if p != "" {

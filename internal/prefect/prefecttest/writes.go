@@ -223,7 +223,9 @@ func (s *REST) csrfToken(w http.ResponseWriter, r *http.Request) {
 	token := uuidFor("csrf", client+fmt.Sprint(len(s.csrfTokens)))
 	s.csrfTokens[client] = token
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"token": token, "client": client, "expiration": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)})
+	now := time.Now().UTC()
+	writeJSON(w, http.StatusOK, map[string]any{"id": uuidFor("csrf-id", token), "created": now.Format(time.RFC3339Nano), "updated": now.Format(time.RFC3339Nano),
+		"token": token, "client": client, "expiration": now.Add(time.Hour).Format(time.RFC3339Nano)})
 }
 
 func invalid(w http.ResponseWriter, typ string, loc []string, msg string, input any) {
@@ -278,7 +280,12 @@ func (s *REST) createDocument(w http.ResponseWriter, body []byte) {
 		}
 	}
 	var name, typeID, schemaID string
+	var anonymous bool
+	_ = json.Unmarshal(fields["is_anonymous"], &anonymous)
 	_ = json.Unmarshal(fields["name"], &name)
+	if anonymous && name == "" {
+		name = "anonymous-" + uuidFor("anonymous", fmt.Sprint(time.Now().UnixNano()))
+	}
 	_ = json.Unmarshal(fields["block_type_id"], &typeID)
 	_ = json.Unmarshal(fields["block_schema_id"], &schemaID)
 	switch {
@@ -303,10 +310,14 @@ func (s *REST) createDocument(w http.ResponseWriter, body []byte) {
 		detail(w, http.StatusNotFound, "detail", "Block type not found")
 		return
 	}
-	version := ""
-	for _, v := range []string{s.schemaVersion(slug), s.version(&Block{})} {
-		if uuidFor("schema", slug+v) == schemaID {
-			version = v
+	// The server takes any schema id, even one of another type, and
+	// masks by that schema's secret fields.
+	version, schemaSlug := "", slug
+	for _, other := range s.allSlugs() {
+		for _, v := range []string{s.schemaVersion(other), s.version(&Block{})} {
+			if uuidFor("schema", other+v) == schemaID {
+				version, schemaSlug = v, other
+			}
 		}
 	}
 	if s.find(slug, name) != nil {
@@ -323,7 +334,10 @@ func (s *REST) createDocument(w http.ResponseWriter, body []byte) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"exception_message": "Service Unavailable"})
 		return
 	}
-	b := &Block{Slug: slug, Name: name, Data: data, SecretFields: s.schemaFor(slug, version).secret, Version: version, Updated: time.Now()}
+	b := &Block{Slug: slug, Name: name, Data: data, SecretFields: s.schemaFor(schemaSlug, version).secret, Version: version, Updated: time.Now(), Anonymous: anonymous}
+	if schemaSlug != slug {
+		b.SchemaSlug = schemaSlug
+	}
 	s.blocks = append(s.blocks, b)
 	doc := s.document(b, false)
 	s.mu.Unlock()
@@ -416,15 +430,31 @@ func patchData(current, update json.RawMessage, secretFields []string, merge boo
 	old := map[string]json.RawMessage{}
 	_ = json.Unmarshal(current, &old)
 	for k, v := range upd {
-		if isSecretField(secretFields, k) && string(bytes.TrimSpace(v)) == `"********"` {
-			if prev, ok := old[k]; ok {
-				cur[k] = prev
-				continue
-			}
+		if prev, ok := old[k]; ok && isSecretField(secretFields, k) {
+			v = keepMasked(prev, v)
 		}
 		cur[k] = v
 	}
 	out, _ := json.Marshal(cur)
+	return out
+}
+
+// keepMasked returns update with every "********" in it (the value
+// itself, or a leaf of a secret dict) replaced by what prev holds there.
+func keepMasked(prev, update json.RawMessage) json.RawMessage {
+	if string(bytes.TrimSpace(update)) == `"********"` {
+		return prev
+	}
+	var p, u map[string]json.RawMessage
+	if json.Unmarshal(prev, &p) != nil || json.Unmarshal(update, &u) != nil || p == nil || u == nil {
+		return update
+	}
+	for k, v := range u {
+		if old, ok := p[k]; ok {
+			u[k] = keepMasked(old, v)
+		}
+	}
+	out, _ := json.Marshal(u)
 	return out
 }
 
@@ -443,6 +473,7 @@ type Variable struct {
 	Value   json.RawMessage
 	Tags    []string
 	Updated time.Time
+	seq     int // creation order
 }
 
 // Variable returns the Variable of that name, or nil.
@@ -551,7 +582,8 @@ func (s *REST) createVariable(w http.ResponseWriter, body []byte) {
 	if s.variables == nil {
 		s.variables = map[string]*Variable{}
 	}
-	v := &Variable{Name: name, Value: fields["value"], Tags: tags, Updated: time.Now()}
+	s.varSeq++
+	v := &Variable{Name: name, Value: fields["value"], Tags: tags, Updated: time.Now(), seq: s.varSeq}
 	s.variables[name] = v
 	writeJSON(w, http.StatusCreated, v.json())
 }
@@ -560,8 +592,12 @@ func (s *REST) createVariable(w http.ResponseWriter, body []byte) {
 func (s *REST) variableByName(w http.ResponseWriter, r *http.Request, name string, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if name == "" {
+		detail(w, http.StatusNotFound, "detail", "Not Found") // no such route
+		return
+	}
 	v, ok := s.variables[name]
-	if !ok || name == "" {
+	if !ok {
 		detail(w, http.StatusNotFound, "detail", "Variable not found.")
 		return
 	}
@@ -635,6 +671,8 @@ func (s *REST) writeRoute(w http.ResponseWriter, r *http.Request, rest string, b
 		s.schemasFilter(w, body)
 	case rest == "/variables/" && r.Method == http.MethodPost:
 		s.createVariable(w, body)
+	case rest == "/variables/count" && r.Method == http.MethodPost:
+		s.countVariables(w, body)
 	case strings.HasPrefix(rest, "/variables/name/"):
 		name, err := url.PathUnescape(strings.TrimPrefix(rest, "/variables/name/"))
 		if err != nil {
@@ -660,4 +698,24 @@ func (s *REST) writeRoute(w http.ResponseWriter, r *http.Request, rest string, b
 		return false
 	}
 	return true
+}
+
+// countVariables is POST /variables/count.
+func (s *REST) countVariables(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Variables *nameFilter `json:"variables"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &req) != nil {
+		invalid(w, "model_attributes_type", nil, "Input should be a valid dictionary", nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for name := range s.variables {
+		if matchesName(req.Variables, name) {
+			n++
+		}
+	}
+	writeJSON(w, http.StatusOK, n)
 }

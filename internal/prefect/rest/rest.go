@@ -336,7 +336,6 @@ func (b *Backend) List(ctx context.Context, prefixKey string, limit int, values 
 	}
 }
 
-
 // Exists reports which keys exist, without asking for any value: by the
 // filter route, or one GET without include_secrets per key where the
 // server lacks it. Keys are Secret block names or slug/name block keys.
