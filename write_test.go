@@ -515,3 +515,108 @@ func sameJSONValue(a, b string) bool {
 	}
 	return reflect.DeepEqual(va, vb)
 }
+
+// TestBinaryWriteProfilesBothWays writes a block from the variables a
+// profile exports, reads it back through the same profile, and compares:
+// a written block exports the variables it was written from.
+func TestBinaryWriteProfilesBothWays(t *testing.T) {
+	t.Parallel()
+	keyFile := filepath.Join(t.TempDir(), "key.json")
+	if err := os.WriteFile(keyFile, []byte(`{"type": "service_account", "project_id": "proj-1", "private_key": "gcp-private-key-text", "client_email": "ci@proj-1.iam"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		entry string
+		env   map[string]string
+	}{
+		{"aws-credentials/ci@aws", map[string]string{"AWS_ACCESS_KEY_ID": "AKIAWRITE", "AWS_SECRET_ACCESS_KEY": "aws-written-secret", "AWS_SESSION_TOKEN": "aws-session", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1"}},
+		{"minio-credentials/ci@aws", map[string]string{"AWS_ACCESS_KEY_ID": "minio-user", "AWS_SECRET_ACCESS_KEY": "minio-written-secret"}},
+		{"github-credentials/ci", map[string]string{"GH_TOKEN": "ghp_writtentoken"}},
+		{"gitlab-credentials/ci@gitlab", map[string]string{"GITLAB_TOKEN": "glpat-written", "GITLAB_HOST": "https://gitlab.example"}},
+		{"docker-registry-credentials/ci@docker", map[string]string{"DOCKER_USERNAME": "ci-bot", "DOCKER_PASSWORD": "docker-written", "DOCKER_REGISTRY": "registry.example"}},
+		{"databricks-credentials/ci@databricks", map[string]string{"DATABRICKS_HOST": "https://dbc.example", "DATABRICKS_TOKEN": "dapi-written"}},
+		{"slack-webhook/ci@slack", map[string]string{"SLACK_WEBHOOK_URL": "https://hooks.slack.example/T/B/written"}},
+		{"slack-credentials/ci@slack", map[string]string{"SLACK_BOT_TOKEN": "xoxb-written"}},
+		{"gcp-credentials/ci@gcp", map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": keyFile, "GOOGLE_CLOUD_PROJECT": "proj-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.entry, func(t *testing.T) {
+			t.Parallel()
+			s := writeServer(t)
+			var env []string
+			for k, v := range tt.env {
+				env = append(env, k+"="+v)
+			}
+			f := newStepFiles(t)
+			code, stdout, stderr := runBinary(t, f.environ(append(env, "PREFECT_API_URL="+s.URL())...), "write", "--secrets", tt.entry)
+			if code != 0 || f.read(t, f.output)["created"] == "" {
+				t.Fatalf("write: exit %d\n%s%s", code, stdout, stderr)
+			}
+			// Writing again changes nothing.
+			g := newStepFiles(t)
+			code, stdout, stderr = runBinary(t, g.environ(append(env, "PREFECT_API_URL="+s.URL())...), "write", "--secrets", tt.entry)
+			if code != 0 || g.read(t, g.output)["unchanged"] == "" {
+				t.Errorf("second write: exit %d, outputs %v\n%s%s", code, g.read(t, g.output), stdout, stderr)
+			}
+			r := newStepFiles(t)
+			code, stdout, stderr = runBinary(t, r.environ("PREFECT_API_URL="+s.URL()), "--secrets", tt.entry)
+			if code != 0 {
+				t.Fatalf("read: exit %d\n%s%s", code, stdout, stderr)
+			}
+			got := r.read(t, r.env)
+			for k, want := range tt.env {
+				if k == "GOOGLE_APPLICATION_CREDENTIALS" {
+					data, err := os.ReadFile(got[k])
+					if !sameJSONValue(string(data), string(mustRead(t, want))) || err != nil {
+						t.Errorf("the key file reads %s, wrote %s (%v)", data, mustRead(t, want), err)
+					}
+					continue
+				}
+				if got[k] != want {
+					t.Errorf("%s: read back %q, wrote %q", k, got[k], want)
+				}
+			}
+		})
+	}
+}
+
+func TestBinaryWriteKeepsFieldsNotGiven(t *testing.T) {
+	t.Parallel()
+	s := writeServer(t)
+	s.AddBlock(prefecttest.Block{Slug: "aws-credentials", Name: "prod", SecretFields: []string{"aws_secret_access_key"},
+		Data: json.RawMessage(`{"aws_access_key_id": "AKIAOLD", "aws_secret_access_key": "old-secret", "region_name": "us-west-2", "profile_name": "kept"}`)})
+	f := newStepFiles(t)
+	env := f.environ("PREFECT_API_URL="+s.URL(), "AWS_ACCESS_KEY_ID=AKIANEW", "AWS_SECRET_ACCESS_KEY=new-secret")
+	if code, stdout, stderr := runBinary(t, env, "write", "--secrets", "aws-credentials/prod"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var data map[string]any
+	_ = json.Unmarshal(s.Block("aws-credentials", "prod").Data, &data)
+	want := map[string]any{"aws_access_key_id": "AKIANEW", "aws_secret_access_key": "new-secret", "region_name": "us-west-2", "profile_name": "kept"}
+	if !reflect.DeepEqual(data, want) {
+		t.Errorf("data %v, want %v: fields not given are kept", data, want)
+	}
+}
+
+func TestBinaryWriteRefusesWhatTheSchemaRefuses(t *testing.T) {
+	t.Parallel()
+	s := writeServer(t)
+	s.Version = "2.20.25" // a Prefect 2 Secret holds a string only
+	f := newStepFiles(t)
+	env := f.environ("PREFECT_API_URL="+s.URL(), "CONF={\"a\": 1}", `OK="fine"`)
+	code, stdout, stderr := runBinary(t, env, "write", "--secrets", "CONF=conf, OK=ok", "--value-format", "json")
+	if code != 1 || !strings.Contains(stdout, `does not allow an object for field "value"`) || s.Block("secret", "ok") != nil {
+		t.Errorf("exit %d, ok written: %v\n%s%s", code, s.Block("secret", "ok") != nil, stdout, stderr)
+	}
+	g := newStepFiles(t)
+	env = g.environ("PREFECT_API_URL="+s.URL(), "DOCKER_USERNAME=u", "DOCKER_PASSWORD=p-docker")
+	code, stdout, stderr = runBinary(t, env, "write", "--secrets", "docker-registry-credentials/ci@docker")
+	if code != 1 || !strings.Contains(stdout, `requires field "registry_url"`) {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	h := newStepFiles(t)
+	code, stdout, stderr = runBinary(t, h.environ("PREFECT_API_URL="+s.URL(), "X={}"), "write", "--secrets", "X=no-such-type/x")
+	if code != 1 || !strings.Contains(stdout, `the server has no block type "no-such-type"`) {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -101,7 +101,7 @@ func (wr *writer) execute(ctx context.Context) int {
 		for _, p := range problems {
 			wr.ui.errorf("%s", p)
 		}
-		wr.ui.errorf("nothing was written: %d entries cannot be written as declared", len(problems))
+		wr.ui.errorf("nothing was written: %s cannot be written as declared", plural(len(problems), "entry", "entries"))
 		return ExitFailed
 	}
 	rb, gb, err := openBackend(wr.w, backendSettings{
@@ -218,4 +218,11 @@ func resultWord(r writeback.Result, dryRun bool) string {
 		return "would be " + word
 	}
 	return word
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
