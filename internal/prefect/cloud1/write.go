@@ -37,9 +37,9 @@ func (b *Backend) Plan(ctx context.Context, changes []prefect.Change) ([]prefect
 	return out, nil
 }
 
-// setSecretInput is the API's set_secret_input; the library names a
-// variable's GraphQL type after its Go type.
-type set_secret_input struct { //nolint:revive // the GraphQL type's own name
+// set_secret_input is the API's input type of that name: the library
+// names a variable's GraphQL type after its Go type.
+type set_secret_input struct {
 	Name  string          `json:"name"`
 	Value json.RawMessage `json:"value"`
 }

@@ -537,7 +537,6 @@ func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
 		updated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	typeID := uuidFor("type", b.Slug)
-	schemaID := uuidFor("schema", b.Slug+version)
 	blockType := s.blockType(b.Slug)
 	secretFields := b.SecretFields
 	if secretFields == nil {
@@ -547,7 +546,7 @@ func (s *REST) document(b *Block, includeSecrets bool) map[string]any {
 	if b.SchemaSlug != "" {
 		schemaSlug = b.SchemaSlug
 	}
-	schemaID = uuidFor("schema", schemaSlug+version)
+	schemaID := uuidFor("schema", schemaSlug+version)
 	schema := s.schemaDocument(schemaSlug, version)
 	schema["fields"].(map[string]any)["secret_fields"] = secretFields
 	return map[string]any{
