@@ -4,6 +4,8 @@ import (
 	"flag"
 	"strings"
 	"testing"
+
+	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/prefecttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -38,9 +40,29 @@ func TestGolden(t *testing.T) {
 		{"cli-dotenv", invocation{env: secrets, args: []string{"--secrets", "DB_PASSWORD,PEM_KEY=PEM,SERVICE", "--format", "dotenv"}}},
 		{"cli-json", invocation{env: secrets, args: []string{"--secrets", "DB_PASSWORD,PEM_KEY=PEM,SERVICE", "--format=json"}}},
 	}
+	// Write-back, against a server holding one of the three values and an
+	// older value of another.
+	server, err := prefecttest.NewREST(map[string]string{"same-token": `"unchanged-value"`, "db-password": `"old-value"`}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(server.Close)
+	server.AddVariable("region", `"eu-west-1"`, "kept-tag")
+	writeEnv := []string{"HOME=/github/home", "PREFECT_API_URL=" + server.URL(), "DB=n3w-db-value", "SAME_TOKEN=unchanged-value", "NEW_KEY=fresh-key-value",
+		"REGION=us-east-2", "AWS_ACCESS_KEY_ID=AKIAGOLDEN", "AWS_SECRET_ACCESS_KEY=golden-aws-secret"}
+	writeDecl := "DB=db-password\nsame-token\nnew-key\nMISSING=not-set?\naws-credentials/ci@aws"
+	tests = append(tests, []struct {
+		name string
+		inv  invocation
+	}{
+		{"write-dry-run", invocation{env: writeEnv, args: []string{"write", "--secrets", writeDecl, "--variables", "region", "--dry-run"}}},
+		{"write-runner", invocation{env: append(writeEnv, "INPUT_SECRETS="+writeDecl, "INPUT_VARIABLES=region"), args: []string{"write"}, runner: true}},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+			if !strings.HasPrefix(tt.name, "write") {
+				t.Parallel() // the write cases run in order on one server
+			}
 			r := runAction(t, tt.inv)
 			var b strings.Builder
 			section := func(title, body string) {
@@ -59,6 +81,9 @@ func TestGolden(t *testing.T) {
 			section("GITHUB_ENV", r.envRaw)
 			section("GITHUB_STEP_SUMMARY", r.summary)
 			compareGolden(t, tt.name, b.String())
+			if strings.HasPrefix(tt.name, "write") {
+				checkNoLeak(t, r, []string{"DB", "SAME_TOKEN", "NEW_KEY", "AWS_SECRET_ACCESS_KEY"}, "n3w-db-value", "fresh-key-value", "golden-aws-secret")
+			}
 			if strings.HasPrefix(tt.name, "runner") {
 				checkNoLeak(t, r, []string{"DB_PASSWORD", "SERVICE", "PEM", "PEM_KEY", "URL", "HOST", "RETRIES"},
 					"p@ss:w0rd", pem, "tok-123456", "https://db.internal/api")

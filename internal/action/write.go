@@ -156,6 +156,7 @@ func (wr *writer) finish(results []writeback.Result) int {
 			prefect.ActionCreate: "created", prefect.ActionUpdate: "updated",
 			prefect.ActionUnchanged: "unchanged", prefect.ActionSkip: "skipped",
 		}[r.Action]
+		why := ""
 		switch {
 		case r.Err != nil:
 			failed = true
@@ -166,12 +167,15 @@ func (wr *writer) finish(results []writeback.Result) int {
 		case r.Skip != "" && r.Warn:
 			wr.ui.warnf("%s (%s) is not written: %s", export.Display(r.Declared), r.Target, r.Skip)
 		case r.Skip != "":
-			wr.ui.infof("%s (%s) is not written: %s", export.Display(r.Declared), r.Target, r.Skip)
+			why = " (" + r.Skip + ")"
+			if !wr.ui.runner {
+				wr.ui.infof("%s (%s) is not written: %s", export.Display(r.Declared), r.Target, r.Skip)
+			}
 		}
 		lists[output] = append(lists[output], r.Declared)
-		rep.Rows = append(rep.Rows, export.WriteRow{Name: r.Declared, Target: r.Target, Sources: strings.Join(r.Sources, ", "), Result: word})
+		rep.Rows = append(rep.Rows, export.WriteRow{Name: r.Declared, Target: r.Target, Sources: strings.Join(r.Sources, ","), Result: word})
 		if wr.ui.runner {
-			wr.ui.infof("%s -> %s: %s", export.Display(r.Declared), r.Target, word)
+			wr.ui.infof("%s -> %s: %s%s", export.Display(r.Declared), r.Target, word, why)
 		}
 	}
 	wr.ui.debugf("%d backend requests in %d ms", rep.Requests, rep.Elapsed.Milliseconds())

@@ -172,9 +172,11 @@ func dash(s string) string {
 
 // WriteRow is one entry of a write's report.
 type WriteRow struct {
-	Name    string // as declared
-	Target  string // what is written: "Secret block db-password"
-	Sources string // the variables read
+	Name string // as declared
+	// Target is what is written ("Secret block db-password"), printed as
+	// it is: it is made of validated or quoted names only.
+	Target  string
+	Sources string // the variables read, comma-separated; variable names only
 	Result  string // created, updated, unchanged, skipped, failed; "would …" in a dry run
 }
 
@@ -199,7 +201,7 @@ func WriteMarkdown(r WriteReport) string {
 	var b strings.Builder
 	b.WriteString("### Prefect write-back\n\n| Entry | Target | From | Result |\n| --- | --- | --- | --- |\n")
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(row.Name), cell(row.Target), cell(row.Sources), row.Result)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(row.Name), row.Target, plainOr(row.Sources), row.Result)
 	}
 	b.WriteString("\n" + r.footer() + "\n")
 	return b.String()
@@ -211,9 +213,17 @@ func WriteTable(r WriteReport) string {
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "ENTRY\tTARGET\tFROM\tRESULT")
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", Display(row.Name), dash(row.Target), dash(row.Sources), row.Result)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", Display(row.Name), row.Target, plainOr(row.Sources), row.Result)
 	}
 	_ = w.Flush()
 	b.WriteString(r.footer() + "\n")
 	return b.String()
+}
+
+// plainOr prints text made of variable names as it is, "-" when empty.
+func plainOr(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
