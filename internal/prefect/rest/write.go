@@ -182,7 +182,7 @@ func checkFields(s *blockSchema, fields map[string]json.RawMessage, create bool)
 }
 
 func article(t string) string {
-	if t == "object" || t == "array" {
+	if t == "object" || t == "array" || t == "integer" {
 		return "an " + t
 	}
 	return "a " + t
