@@ -28,9 +28,18 @@ func Main(ctx context.Context, w World) int {
 		w.Args = w.Args[1:]
 		return Post(ctx, w)
 	}
-	if len(w.Args) > 0 && w.Args[0] == WriteCommand {
-		w.Args = w.Args[1:]
-		return Write(ctx, w)
+	if len(w.Args) > 0 {
+		switch w.Args[0] {
+		case WriteCommand:
+			w.Args = w.Args[1:]
+			return Write(ctx, w)
+		case RunCommand:
+			w.Args = w.Args[1:]
+			return runMode(ctx, w, config.ModeRun)
+		case CheckCommand:
+			w.Args = w.Args[1:]
+			return runMode(ctx, w, config.ModeCheck)
+		}
 	}
 	return Run(ctx, w)
 }

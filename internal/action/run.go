@@ -19,6 +19,7 @@ import (
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/cloud1"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/prefect/rest"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/runcmd"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/secretfile"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/servertext"
 )
@@ -51,16 +52,25 @@ type World struct {
 	// (500ms) and the time allowed for one attempt (15s); zero keeps them.
 	RetryBackoff   time.Duration
 	AttemptTimeout time.Duration
+	// WorkDir is the working directory, where `run` and `check` look for
+	// the project file from; Stdin is what a command run gets.
+	WorkDir string
+	Stdin   *os.File
+	// Signals are the signals the process receives, for `run` to pass on
+	// to its command (SIGINT, SIGTERM, SIGHUP and SIGQUIT).
+	Signals <-chan os.Signal
 }
 
 // Run performs one invocation and returns the process exit code.
-func Run(ctx context.Context, w World) int {
+func Run(ctx context.Context, w World) int { return runMode(ctx, w, config.ModeAction) }
+
+func runMode(ctx context.Context, w World, mode config.Mode) int {
 	cfg, err := config.Parse(config.Sources{
-		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots,
+		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots, Mode: mode, WorkDir: w.WorkDir,
 	})
 	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
 	if errors.Is(err, config.ErrHelp) {
-		config.Usage(w.Stdout)
+		config.Usage(w.Stdout, mode)
 		return ExitOK
 	}
 	if err != nil {
@@ -74,6 +84,14 @@ func Run(ctx context.Context, w World) int {
 			u.errorf("%v", err)
 		}
 		return ExitUsage
+	}
+	if cfg.Mode == config.ModeRun {
+		path, err := runcmd.Resolve(cfg.Command[0], w.Environ.Get("PATH"))
+		if err != nil {
+			newUI(false, false, w.Stdout, w.Stderr).errorf("%v; nothing was started", err)
+			return ExitUsage
+		}
+		cfg.Command = append([]string{path}, cfg.Command[1:]...)
 	}
 	r := &run{cfg: cfg, w: w, start: w.Now(), redactor: &servertext.Redactor{}}
 	r.ui = newUI(cfg.Runner.Active && cfg.Format == config.FormatNone, cfg.Runner.Debug, w.Stdout, w.Stderr)
@@ -95,6 +113,8 @@ type run struct {
 	// redactor removes credentials and resolved values from whatever a
 	// server says before a message quotes it.
 	redactor *servertext.Redactor
+	// masks are every text masked, for the output of a command run.
+	masks []string
 }
 
 // cancelReason says why a run was stopped.
@@ -107,7 +127,10 @@ func cancelReason(err error) string {
 
 func (r *run) execute(ctx context.Context) int {
 	cfg := r.cfg
-	masker := export.NewMasker(r.ui.mask)
+	masker := export.NewMasker(func(s string) {
+		r.masks = append(r.masks, s)
+		r.ui.mask(s)
+	})
 	r.ui.flush = masker.Flush
 	masker.MaskText(cfg.Backend.APIKey)
 	masker.MaskText(cfg.Backend.AuthString)
@@ -167,6 +190,9 @@ func (r *run) execute(ctx context.Context) int {
 	if err := ctx.Err(); err != nil {
 		r.ui.errorf("stopped before anything was written: %s", cancelReason(err))
 		return ExitFailed
+	}
+	if cfg.Mode == config.ModeRun {
+		return r.runCommand(planned)
 	}
 	if err := r.deliver(secrets, planned); err != nil {
 		r.ui.errorf("%v", err)

@@ -124,6 +124,15 @@ type Config struct {
 	RootCAs *x509.CertPool
 	Format  Format
 	Runner  Runner
+	// Mode is how the binary runs; for run, Command is what it starts and
+	// Mask says whether the command's output is masked.
+	Mode    Mode
+	Command []string
+	Mask    bool
+	// ProjectFile is the project file read ("" for none), and Profile
+	// the Prefect profile whose settings were used (nil for none).
+	ProjectFile string
+	Profile     *Profile
 }
 
 // Sources are where Parse reads from.
@@ -135,6 +144,10 @@ type Sources struct {
 	Users prefect.UserDirectory
 	// SystemRoots returns the system certificate pool.
 	SystemRoots func() (*x509.CertPool, error)
+	// Mode is the action, run or check; WorkDir, for run and check, is
+	// where the project file is looked for from.
+	Mode    Mode
+	WorkDir string
 }
 
 // ErrHelp is returned when the command line asks for help.
@@ -158,13 +171,44 @@ func (v *inputValue) String() string     { return v.value }
 func (v *inputValue) Set(s string) error { v.value, v.set = s, true; return nil }
 func (v *inputValue) IsBoolFlag() bool   { return v.boolean }
 
-// Usage writes the command-line help.
-func Usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: prefect-secrets --secrets NAMES [flags]")
-	fmt.Fprintln(w, "")
-	fmt.Fprintln(w, "Resolves Prefect secrets the way Prefect does and exports them. Inside")
-	fmt.Fprintln(w, "GitHub Actions it masks and exports them; elsewhere it prints a summary,")
-	fmt.Fprintln(w, "or the values with --format. Every flag can also be set as INPUT_<NAME>.")
+// value2 reads a boolean flag given without a value (--no-mask) or with
+// one (--no-mask=true).
+func (v *inputValue) value2() bool {
+	b, ok := ParseBoolean(v.value)
+	return v.set && (ok && b || v.value == "")
+}
+
+// Usage writes the command-line help of a mode.
+func Usage(w io.Writer, mode Mode) {
+	switch mode {
+	case ModeRun:
+		fmt.Fprintln(w, "Usage: prefect-secrets run [flags] -- COMMAND [ARGS...]")
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "Resolves the secrets and starts COMMAND (never through a shell) with them")
+		fmt.Fprintln(w, "in its environment and its output masked. Flags come from the command line,")
+		fmt.Fprintln(w, "INPUT_<NAME>, then "+ProjectFileName+" (found upward, or --config); credentials")
+		fmt.Fprintln(w, "from the environment, then the active Prefect profile. With masking on, the")
+		fmt.Fprintln(w, "command's output goes through pipes, not the terminal.")
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "  --config PATH\n      The project file to read instead of the nearest "+ProjectFileName+".")
+		fmt.Fprintln(w, "  --no-mask\n      Pass the command's output through untouched (said on stderr).")
+	case ModeCheck:
+		fmt.Fprintln(w, "Usage: prefect-secrets check [flags]")
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "Checks that every declared secret exists, exporting nothing. Flags come as")
+		fmt.Fprintln(w, "for run, with "+ProjectFileName+" and the active Prefect profile.")
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "  --config PATH\n      The project file to read instead of the nearest "+ProjectFileName+".")
+	default:
+		fmt.Fprintln(w, "Usage: prefect-secrets --secrets NAMES [flags]")
+		fmt.Fprintln(w, "       prefect-secrets run [flags] -- COMMAND    (secrets for one command)")
+		fmt.Fprintln(w, "       prefect-secrets check [flags]             (check that they exist)")
+		fmt.Fprintln(w, "       prefect-secrets write --secrets ENTRIES   (write values to Prefect)")
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "Resolves Prefect secrets the way Prefect does and exports them. Inside")
+		fmt.Fprintln(w, "GitHub Actions it masks and exports them; elsewhere it prints a summary,")
+		fmt.Fprintln(w, "or the values with --format. Every flag can also be set as INPUT_<NAME>.")
+	}
 	fmt.Fprintln(w, "")
 	for _, in := range Inputs {
 		if in.fromRunner {
@@ -176,7 +220,9 @@ func Usage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  --%s%s\n      %s\n", in.Name, def, in.Description)
 	}
-	fmt.Fprintln(w, "  --format dotenv|json|shell\n      Print the values instead of the summary (never inside a runner's log).")
+	if mode == ModeAction {
+		fmt.Fprintln(w, "  --format dotenv|json|shell\n      Print the values instead of the summary (never inside a runner's log).")
+	}
 }
 
 // Parse reads and validates every input. It returns ErrHelp for --help and
@@ -184,9 +230,50 @@ func Usage(w io.Writer) {
 func Parse(src Sources) (*Config, error) {
 	format := &inputValue{}
 	filesDir := &inputValue{}
-	get, err := readInputs(src, Inputs, map[string]*inputValue{"format": format, "files-dir": filesDir})
-	if err != nil {
-		return nil, err
+	extra := map[string]*inputValue{"format": format, "files-dir": filesDir}
+	var get func(string) string
+	var command []string
+	var project string
+	var profile *Profile
+	noMask := &inputValue{boolean: true}
+	if src.Mode == ModeAction {
+		var err error
+		if get, err = readInputs(src, Inputs, extra); err != nil {
+			return nil, err
+		}
+	} else {
+		extra["config"] = &inputValue{}
+		if src.Mode == ModeRun {
+			extra["no-mask"] = noMask
+		}
+		var err error
+		get, command, err = readInputsWith(src, Inputs, extra, func(flag func(string) (string, bool)) (map[string]string, error) {
+			project, _ = flag("config")
+			if project == "" {
+				project = FindProject(src.WorkDir)
+			}
+			var values map[string]string
+			var problems []string
+			if project != "" {
+				values, problems = LoadProject(project)
+			}
+			p, err := LoadProfile(src.Env, src.Users)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
+			if len(problems) > 0 {
+				return nil, &UsageError{Problems: problems}
+			}
+			profile = p
+			return values, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		src.Env = withProfile(src.Env, profile)
+		if src.Mode == ModeCheck && len(command) > 0 {
+			return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; check runs no command", command[0])}}
+		}
 	}
 
 	p := &parser{get: get, src: src}
@@ -205,10 +292,23 @@ func Parse(src Sources) (*Config, error) {
 	default:
 		p.problem("prefect-version", "%q is not one of auto, 2, 3", v)
 	}
+	c.Mode, c.ProjectFile, c.Profile = src.Mode, project, profile
+	if src.Mode == ModeRun {
+		c.Command, c.Mask = command, !noMask.value2()
+		if len(command) == 0 {
+			p.problem("command", "no command to run: give it after --, as in prefect-secrets run -- make deploy")
+		}
+		if get("env-file") != "" {
+			p.problem("env-file", "run writes nothing to disk; the command gets the values in its environment")
+		}
+		if format.set {
+			p.problem("format", "run passes the values to the command; --format is for printing them")
+		}
+	}
 	c.ExportEnv = p.boolean("export-env")
 	c.ExportOutputs = p.boolean("export-outputs")
 	c.ParseJSON = p.boolean("parse-json")
-	c.CheckOnly = p.boolean("check-only")
+	c.CheckOnly = p.boolean("check-only") || src.Mode == ModeCheck
 	c.Summary = p.boolean("summary")
 	c.OnMissing = p.policy("on-missing")
 	c.OnEmpty = p.policy("on-empty")
@@ -250,6 +350,11 @@ func Parse(src Sources) (*Config, error) {
 		Act:         src.Env.Get("ACT") == "true",
 	}
 	c.Runner.Active = c.Runner.OutputPath != "" || c.Runner.EnvPath != ""
+	if src.Mode == ModeRun {
+		// The command gets the values; no file command is written, even
+		// when run is a step of a workflow.
+		c.Runner = Runner{}
+	}
 	for _, f := range []struct{ name, path string }{
 		{"GITHUB_OUTPUT", c.Runner.OutputPath}, {"GITHUB_ENV", c.Runner.EnvPath}, {"GITHUB_STEP_SUMMARY", c.Runner.SummaryPath},
 	} {
@@ -288,6 +393,18 @@ func Parse(src Sources) (*Config, error) {
 // else INPUT_<NAME>, else the input's default outside a runner's
 // expressions.
 func readInputs(src Sources, inputs []Input, extra map[string]*inputValue) (func(string) string, error) {
+	get, args, err := readInputsWith(src, inputs, extra, nil)
+	if err == nil && len(args) > 0 {
+		return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; declare secrets with --secrets", args[0])}}
+	}
+	return get, err
+}
+
+// readInputsWith is readInputs with the arguments after the flags given
+// back (a command to run), and project, when set, giving the values a
+// project file holds: after flags and INPUT_ variables, before defaults.
+// project is called once the flags are parsed, with the lookup of flags.
+func readInputsWith(src Sources, inputs []Input, extra map[string]*inputValue, project func(flag func(string) (string, bool)) (map[string]string, error)) (func(string) string, []string, error) {
 	fset := flag.NewFlagSet("prefect-secrets", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	values := map[string]*inputValue{}
@@ -301,12 +418,22 @@ func readInputs(src Sources, inputs []Input, extra map[string]*inputValue) (func
 	}
 	if err := fset.Parse(joinBooleanValues(src.Args, inputs)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, ErrHelp
+			return nil, nil, ErrHelp
 		}
-		return nil, &UsageError{Problems: []string{"command line: " + err.Error()}}
+		return nil, nil, &UsageError{Problems: []string{"command line: " + err.Error()}}
 	}
-	if fset.NArg() > 0 {
-		return nil, &UsageError{Problems: []string{fmt.Sprintf("command line: unexpected argument %q; declare secrets with --secrets", fset.Arg(0))}}
+	var fromProject map[string]string
+	if project != nil {
+		var err error
+		fromProject, err = project(func(name string) (string, bool) {
+			if v := extra[name]; v != nil && v.set {
+				return v.value, true
+			}
+			return "", false
+		})
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	action := githubactions.New(githubactions.WithGetenv(src.Env.Get), githubactions.WithWriter(io.Discard))
 	return func(name string) string {
@@ -316,13 +443,16 @@ func readInputs(src Sources, inputs []Input, extra map[string]*inputValue) (func
 		if s := action.GetInput(name); s != "" {
 			return s
 		}
+		if s, ok := fromProject[name]; ok {
+			return s
+		}
 		for _, in := range inputs {
 			if in.Name == name && !in.fromRunner {
 				return in.Default
 			}
 		}
 		return ""
-	}, nil
+	}, fset.Args(), nil
 }
 
 // jobContainerWork is where a job container sees the runner's work folder,
