@@ -293,7 +293,7 @@ func TestRunnerPaths(t *testing.T) {
 	}
 	// Outside a runner the input has no default: the template is never read.
 	var help strings.Builder
-	Usage(&help)
+	Usage(&help, ModeAction)
 	if strings.Contains(help.String(), "runner-paths") {
 		t.Errorf("the help lists runner-paths")
 	}
