@@ -287,3 +287,38 @@ func firstNonEmpty(a, b string) string {
 	}
 	return b
 }
+
+// BenchmarkRunOverhead is what `prefect-secrets run -- true` costs over a
+// bare `true`, with 50 local secrets declared (masking on).
+//
+//	go test -run '^$' -bench BenchmarkRunOverhead -benchtime 50x .
+func BenchmarkRunOverhead(b *testing.B) {
+	bin := binary(b)
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		b.Skip("no true")
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir()}
+	var names []string
+	for i := 0; i < 50; i++ {
+		names = append(names, fmt.Sprintf("SECRET_%02d", i))
+		env = append(env, fmt.Sprintf("PREFECT__CONTEXT__SECRETS__SECRET_%02d=value-%02d-%s", i, i, strings.Repeat("x", 24)))
+	}
+	for _, c := range []struct {
+		name string
+		argv []string
+	}{
+		{"bare", []string{truePath}},
+		{"run", []string{bin, "run", "--secrets", strings.Join(names, ","), "--", "true"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(c.argv[0], c.argv[1:]...)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+		})
+	}
+}

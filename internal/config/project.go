@@ -73,6 +73,11 @@ func LoadProject(path string) (map[string]string, []string) {
 	if err != nil {
 		return nil, []string{fmt.Sprintf("%s: cannot read it: %s", path, safefile.Describe(err))}
 	}
+	return parseProject(path, data)
+}
+
+// parseProject reads the text of a project file named path.
+func parseProject(path string, data []byte) (map[string]string, []string) {
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		var de *toml.DecodeError

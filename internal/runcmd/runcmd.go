@@ -100,6 +100,7 @@ func Run(opts Options) (int, error) {
 	var copyErr error
 	var copyMu sync.Mutex
 	if opts.Mask {
+		set := streammask.Compile(opts.Masks)
 		for _, s := range []struct {
 			to  io.Writer
 			set func(io.Writer)
@@ -115,7 +116,7 @@ func Run(opts Options) (int, error) {
 			defer w.Close()
 			readers = append(readers, r)
 			s.set(w)
-			m := streammask.New(s.to, opts.Masks, 0)
+			m := set.Writer(s.to, 0)
 			maskers = append(maskers, m)
 			copies.Add(1)
 			go func() {

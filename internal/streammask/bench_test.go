@@ -92,3 +92,15 @@ func BenchmarkLineLatency(b *testing.B) {
 		_, _ = m.Write(lines[i%len(lines)])
 	}
 }
+
+// BenchmarkCompile is the start-up cost of masking a command's output:
+// 100 secrets and the derived forms the action masks (about 4 each).
+func BenchmarkCompile(b *testing.B) {
+	var masks []string
+	for _, s := range benchSecrets() {
+		masks = append(masks, s, s+"-json", s+"%0A", "x"+s)
+	}
+	for i := 0; i < b.N; i++ {
+		Compile(masks)
+	}
+}

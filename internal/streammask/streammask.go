@@ -26,9 +26,14 @@ const Replacement = "***"
 // DefaultDelay bounds how long a byte that may start a secret is held.
 const DefaultDelay = 100 * time.Millisecond
 
-// automaton is a complete Aho-Corasick DFA over bytes.
+// automaton is a complete Aho-Corasick DFA over byte classes: the bytes
+// the secrets use each have a class of their own, every other byte shares
+// class 0, which keeps the table small for secrets of a few dozen
+// characters.
 type automaton struct {
-	delta []int32 // next state: delta[state<<8|byte]
+	class [256]uint8
+	width int     // number of classes
+	delta []int32 // next state: delta[state*width+class]
 	depth []int32 // length of the pattern prefix a state stands for
 	out   []int32 // length of the longest pattern ending in a state, 0 for none
 }
@@ -48,17 +53,34 @@ func compile(patterns []string) *automaton {
 		}
 	}
 	sort.Strings(pats) // a stable automaton for the same set
-	a := &automaton{delta: make([]int32, 256), depth: []int32{0}, out: []int32{0}}
+	a := &automaton{width: 1}
+	for _, p := range pats {
+		for i := 0; i < len(p); i++ {
+			if a.class[p[i]] == 0 && a.width < 256 {
+				a.class[p[i]] = uint8(a.width)
+				a.width++
+			}
+		}
+	}
+	if a.width == 256 {
+		// Every byte value but one is used: give each its own class.
+		for c := range a.class {
+			a.class[c] = uint8(c)
+		}
+	}
+	w := a.width
+	a.delta, a.depth, a.out = make([]int32, w), []int32{0}, []int32{0}
 	// The trie, in delta, with 0 meaning "no edge yet" (no edge leads back
 	// to the root in a trie).
 	for _, p := range pats {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
-			next := a.delta[int(s)<<8|int(p[i])]
+			at := int(s)*w + int(a.class[p[i]])
+			next := a.delta[at]
 			if next == 0 {
 				next = int32(len(a.depth))
-				a.delta[int(s)<<8|int(p[i])] = next
-				a.delta = append(a.delta, make([]int32, 256)...)
+				a.delta[at] = next
+				a.delta = append(a.delta, make([]int32, w)...)
 				a.depth = append(a.depth, int32(i+1))
 				a.out = append(a.out, 0)
 			}
@@ -70,7 +92,7 @@ func compile(patterns []string) *automaton {
 	// the failure state's, which makes the trie a DFA.
 	fail := make([]int32, len(a.depth))
 	queue := make([]int32, 0, len(a.depth))
-	for c := 0; c < 256; c++ {
+	for c := 0; c < w; c++ {
 		if next := a.delta[c]; next != 0 {
 			queue = append(queue, next)
 		}
@@ -81,13 +103,14 @@ func compile(patterns []string) *automaton {
 		if a.out[fail[s]] > a.out[s] {
 			a.out[s] = a.out[fail[s]]
 		}
-		for c := 0; c < 256; c++ {
-			next := a.delta[int(s)<<8|c]
+		row, failRow := int(s)*w, int(fail[s])*w
+		for c := 0; c < w; c++ {
+			next := a.delta[row+c]
 			if next != 0 && a.depth[next] == a.depth[s]+1 {
-				fail[next] = a.delta[int(fail[s])<<8|c]
+				fail[next] = a.delta[failRow+c]
 				queue = append(queue, next)
 			} else {
-				a.delta[int(s)<<8|c] = a.delta[int(fail[s])<<8|c]
+				a.delta[row+c] = a.delta[failRow+c]
 			}
 		}
 	}
@@ -116,13 +139,25 @@ type Writer struct {
 	endsMasked bool
 }
 
+// Set is a compiled set of secrets, shared by the writers of one command's
+// streams.
+type Set struct{ a *automaton }
+
+// Compile compiles the secrets to mask.
+func Compile(secrets []string) *Set { return &Set{a: compile(secrets)} }
+
 // New returns a Writer masking secrets on their way to w, holding a byte
 // that may start one at most delay (DefaultDelay when zero).
 func New(w io.Writer, secrets []string, delay time.Duration) *Writer {
+	return Compile(secrets).Writer(w, delay)
+}
+
+// Writer returns a Writer masking the set's secrets on their way to w.
+func (s *Set) Writer(w io.Writer, delay time.Duration) *Writer {
 	if delay <= 0 {
 		delay = DefaultDelay
 	}
-	return &Writer{w: w, a: compile(secrets), delay: delay}
+	return &Writer{w: w, a: s.a, delay: delay}
 }
 
 // Write masks p. Bytes that cannot be part of a secret go out at once;
@@ -137,8 +172,9 @@ func (m *Writer) Write(p []byte) (int, error) {
 	base := len(m.held)
 	m.held = append(m.held, p...)
 	a, s := m.a, m.state
+	w, delta, class := a.width, a.delta, &a.class
 	for i, c := range p {
-		s = a.delta[int(s)<<8|int(c)]
+		s = delta[int(s)*w+int(class[c])]
 		if n := a.out[s]; n != 0 {
 			m.mark(base+i+1-int(n), base+i+1)
 		}
