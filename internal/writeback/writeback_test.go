@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -77,6 +78,7 @@ func TestBuildRefusesBeforeWriting(t *testing.T) {
 // fakeStore plans from a map and records writes.
 type fakeStore struct {
 	stored map[string]string
+	mu     sync.Mutex
 	writes []string
 }
 
@@ -90,7 +92,9 @@ func (s *fakeStore) Plan(_ context.Context, changes []prefect.Change) ([]prefect
 }
 
 func (s *fakeStore) Write(_ context.Context, p prefect.Planned, _ bool) (prefect.Action, error) {
+	s.mu.Lock()
 	s.writes = append(s.writes, p.Key)
+	s.mu.Unlock()
 	if p.Exists {
 		return prefect.ActionUpdate, nil
 	}
