@@ -322,3 +322,56 @@ func BenchmarkRunOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestBinaryRunOnATerminal runs under a pseudo-terminal (util-linux's
+// script): the command is the terminal's foreground group, so it reads
+// the terminal and Ctrl-C reaches it, and the tool takes the terminal
+// back after it.
+func TestBinaryRunOnATerminal(t *testing.T) {
+	t.Parallel()
+	scriptPath, err := exec.LookPath("script")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("script (util-linux) is not installed, and CI must run this test")
+		}
+		t.Skip("script (util-linux) is not installed")
+	}
+	inner := binary(t) + ` run --secrets A -- sh -c 'read x; echo "got $x $A"; trap "echo interrupted; exit 7" INT; echo ready; while :; do sleep 0.02; done'`
+	cmd := exec.Command(scriptPath, "-qec", inner, "/dev/null")
+	cmd.Env = baseEnv(t, "PREFECT__CONTEXT__SECRETS__A=tty-secret-value", "TERM=dumb")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewReader(out)
+	if _, err := io.WriteString(stdin, "typed\n"); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	for !strings.Contains(seen.String(), "ready") {
+		l, err := lines.ReadString('\n')
+		seen.WriteString(l)
+		if err != nil {
+			t.Fatalf("output %q: %v", seen.String(), err)
+		}
+	}
+	if _, err := io.WriteString(stdin, "\x03"); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(lines)
+	_ = cmd.Wait()
+	all := seen.String() + string(rest)
+	if !strings.Contains(all, "got typed ***") || !strings.Contains(all, "interrupted") || strings.Contains(all, "tty-secret-value") {
+		t.Errorf("output %q", all)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 7 {
+		t.Errorf("exit %d, want 7; output %q", code, all)
+	}
+}
