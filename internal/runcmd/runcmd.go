@@ -34,6 +34,9 @@ type Options struct {
 	// output, which then goes through pipes.
 	Mask  bool
 	Masks []string
+	// MaskDelay bounds how long output that may start a value is held;
+	// zero is streammask.DefaultDelay.
+	MaskDelay time.Duration
 	// Signals are forwarded to the command's process group while it runs.
 	Signals <-chan os.Signal
 }
@@ -116,7 +119,7 @@ func Run(opts Options) (int, error) {
 			defer w.Close()
 			readers = append(readers, r)
 			s.set(w)
-			m := set.Writer(s.to, 0)
+			m := set.Writer(s.to, opts.MaskDelay)
 			maskers = append(maskers, m)
 			copies.Add(1)
 			go func() {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRun(t *testing.T) {
@@ -59,5 +60,35 @@ func TestResolve(t *testing.T) {
 		if (err == nil && got != tt.want) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%q: %q, %v; want %q", tt.program, got, err, tt.want)
 		}
+	}
+}
+
+// TestRunMasksAcrossReads writes values at every offset around the pipe's
+// read boundaries: a value that a read cuts in two is masked all the same.
+func TestRunMasksAcrossReads(t *testing.T) {
+	t.Parallel()
+	secret := "split-across-reads-0123456789"
+	var text strings.Builder
+	for text.Len() < 1<<20 {
+		text.WriteString(strings.Repeat("x", 4093-len(secret)%4093))
+		text.WriteString(secret)
+	}
+	path := t.TempDir() + "/out.txt"
+	if err := os.WriteFile(path, []byte(text.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := Resolve("cat", os.Getenv("PATH"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	// A delay longer than the test: only the data decides what is held.
+	code, err := Run(Options{Command: []string{cat, path}, Stdout: &out, Stderr: &out, Mask: true, Masks: []string{secret}, MaskDelay: time.Hour})
+	if err != nil || code != 0 {
+		t.Fatal(code, err)
+	}
+	want := strings.ReplaceAll(text.String(), secret, "***")
+	if out.String() != want {
+		t.Errorf("%d bytes out, want %d; the value shows: %v", out.Len(), len(want), strings.Contains(out.String(), secret[:10]))
 	}
 }
