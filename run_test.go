@@ -109,6 +109,9 @@ func TestBinaryRunRefusesBadCommands(t *testing.T) {
 		{"run", "--secrets", "A", "--", dir},
 		{"run", "--secrets", "A"},
 		{"run", "--secrets", "A", "--env-file", "x.env", "--", "true"},
+		{"run", "--secrets", "A", "--check-only", "--", "true"},
+		{"run", "--secrets", "A", "--format", "shell", "--", "true"},
+		{"check", "--secrets", "A", "--", "true"},
 	} {
 		code, stdout, stderr := runIn(t, dir, env, "", args...)
 		if code != 2 || stderr == "" || stdout != "" {

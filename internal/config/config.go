@@ -309,6 +309,9 @@ func Parse(src Sources) (*Config, error) {
 	c.ExportOutputs = p.boolean("export-outputs")
 	c.ParseJSON = p.boolean("parse-json")
 	c.CheckOnly = p.boolean("check-only") || src.Mode == ModeCheck
+	if c.CheckOnly && src.Mode == ModeRun {
+		p.problem("check-only", "run starts a command with the secrets; to check them only, use prefect-secrets check")
+	}
 	c.Summary = p.boolean("summary")
 	c.OnMissing = p.policy("on-missing")
 	c.OnEmpty = p.policy("on-empty")
