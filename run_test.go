@@ -177,7 +177,7 @@ func TestBinaryRunRemovesCredentialFiles(t *testing.T) {
 		dir := t.TempDir()
 		env := baseEnv(t, "PREFECT_API_URL="+s.URL(), "TMPDIR="+dir)
 		code, stdout, stderr := runIn(t, dir, env, "", "run", "--secrets", "gcp-credentials/ci", "--",
-			"sh", "-c", `echo "$GOOGLE_APPLICATION_CREDENTIALS"; test -s "$GOOGLE_APPLICATION_CREDENTIALS" || exit 99; cat "$GOOGLE_APPLICATION_CREDENTIALS"; echo; `+exit)
+			"sh", "-c", `echo "$GOOGLE_APPLICATION_CREDENTIALS"; test -s "$GOOGLE_APPLICATION_CREDENTIALS" || exit 99; cat "$GOOGLE_APPLICATION_CREDENTIALS"; echo; grep -o "run-gcp-key-[a-z]*" "$GOOGLE_APPLICATION_CREDENTIALS"; `+exit)
 		if code == 99 || code == 2 || code == 1 {
 			t.Fatalf("%s: exit %d\n%s%s", exit, code, stdout, stderr)
 		}
