@@ -715,11 +715,25 @@ func (b *Backend) Variables(ctx context.Context, names []string) (map[string]pre
 			valid = append(valid, n)
 		}
 	}
-	var chunks [][]string
-	for start := 0; start < len(valid); start += PageSize {
-		chunks = append(chunks, valid[start:min(start+PageSize, len(valid))])
+	vars, err := b.variableStates(ctx, valid)
+	if err != nil {
+		return nil, err
 	}
-	out := map[string]prefect.Resolution{}
+	out := make(map[string]prefect.Resolution, len(vars))
+	for name, v := range vars {
+		out[name] = b.variableResolution(v)
+	}
+	return out, nil
+}
+
+// variableStates reads Variables by name, 200 a request, with their ids
+// and tags.
+func (b *Backend) variableStates(ctx context.Context, names []string) (map[string]variable, error) {
+	var chunks [][]string
+	for start := 0; start < len(names); start += PageSize {
+		chunks = append(chunks, names[start:min(start+PageSize, len(names))])
+	}
+	out := map[string]variable{}
 	var mu sync.Mutex
 	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
 		vars, err := b.variablesFilter(ctx, chunk, "", 0)
@@ -729,7 +743,7 @@ func (b *Backend) Variables(ctx context.Context, names []string) (map[string]pre
 		mu.Lock()
 		defer mu.Unlock()
 		for _, v := range vars {
-			out[v.Name] = b.variableResolution(v)
+			out[v.Name] = v
 		}
 		return nil
 	})

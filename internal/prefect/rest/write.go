@@ -25,9 +25,6 @@ type target struct {
 	schema *blockSchema
 }
 
-// variableTarget is what Plan learned of one Variable.
-type variableTarget struct{ v *variable }
-
 // Plan reads the current state of every change: the documents of the
 // blocks with their values (one filter request per page, as reads go),
 // the Variables (one filter request per 200 names), and, only for blocks
@@ -93,9 +90,6 @@ func (b *Backend) Plan(ctx context.Context, changes []prefect.Change) ([]prefect
 		if c.Variable {
 			if v, ok := vars[c.Key]; ok {
 				p.Exists, p.Differs = true, !prefect.SameJSON(v.Value, c.Value)
-				p.Handle = variableTarget{v: &v}
-			} else {
-				p.Handle = variableTarget{}
 			}
 			out = append(out, p)
 			continue
@@ -339,29 +333,6 @@ func (b *Backend) newestSchemas(ctx context.Context, slugs []string, known map[s
 	return types, schemas, nil
 }
 
-// variableStates reads Variables by name with their ids and tags.
-func (b *Backend) variableStates(ctx context.Context, names []string) (map[string]variable, error) {
-	var chunks [][]string
-	for start := 0; start < len(names); start += PageSize {
-		chunks = append(chunks, names[start:min(start+PageSize, len(names))])
-	}
-	out := map[string]variable{}
-	var mu sync.Mutex
-	err := forEach(ctx, chunks, func(ctx context.Context, chunk []string) error {
-		vars, err := b.variablesFilter(ctx, chunk, "", 0)
-		if err != nil {
-			return b.wrap("reading variables", err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, v := range vars {
-			out[v.Name] = v
-		}
-		return nil
-	})
-	return out, err
-}
-
 // Write makes one planned create or update. A create that finds the name
 // taken (a writer that came first, or a POST retried after a 503 whose
 // first attempt went through) goes on, when overwrite is set, to read the
@@ -384,16 +355,8 @@ func (b *Backend) Write(ctx context.Context, p prefect.Planned, overwrite bool) 
 		return "", b.entryError(p.Key, errors.New("no block type or schema to create it with"))
 	}
 	body := map[string]any{"name": r.name, "block_type_id": t.typeID, "block_schema_id": t.schema.ID, "data": p.Fields, "is_anonymous": false}
-	resp, err := b.send(ctx, http.MethodPost, "/block_documents/", body)
-	if err != nil {
-		return "", b.entryError(p.Key, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict {
-		return prefect.ActionCreate, b.entryError(p.Key, b.statusError(resp))
-	}
-	if !overwrite {
-		return "", b.entryError(p.Key, prefect.ErrTaken)
+	if done, err := b.create(ctx, "/block_documents/", body, overwrite); done || err != nil {
+		return prefect.ActionCreate, b.entryError(p.Key, err)
 	}
 	doc, err := b.readOne(ctx, r, true)
 	if err != nil {
@@ -417,7 +380,30 @@ func (b *Backend) patch(ctx context.Context, doc blockDocument, fields map[strin
 	if doc.ID == "" {
 		return errors.New("the server gave the document no id")
 	}
-	resp, err := b.send(ctx, http.MethodPatch, "/block_documents/"+url.PathEscape(doc.ID), map[string]any{"data": fields})
+	return b.update(ctx, "/block_documents/"+url.PathEscape(doc.ID), map[string]any{"data": fields})
+}
+
+// create POSTs a new object. done is false when the name is taken (409)
+// and overwrite allows going on to an update; without overwrite a taken
+// name is ErrTaken.
+func (b *Backend) create(ctx context.Context, route string, body any, overwrite bool) (done bool, err error) {
+	resp, err := b.send(ctx, http.MethodPost, route, body)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode != http.StatusConflict:
+		return true, b.statusError(resp)
+	case !overwrite:
+		return false, prefect.ErrTaken
+	}
+	return false, nil
+}
+
+// update PATCHes an object; errGone when it no longer exists.
+func (b *Backend) update(ctx context.Context, route string, body any) error {
+	resp, err := b.send(ctx, http.MethodPatch, route, body)
 	if err != nil {
 		return err
 	}
@@ -429,39 +415,20 @@ func (b *Backend) patch(ctx context.Context, doc blockDocument, fields map[strin
 }
 
 func (b *Backend) writeVariable(ctx context.Context, p prefect.Planned, overwrite bool) (prefect.Action, error) {
-	t, _ := p.Handle.(variableTarget)
-	if t.v != nil {
-		// Only value is sent: a partial update keeps the tags.
-		err := b.patchVariable(ctx, p.Key, p.Value)
-		if !errors.Is(err, errGone) {
+	// Only value is sent: a partial update keeps the tags.
+	patch := func() error {
+		return b.update(ctx, "/variables/name/"+url.PathEscape(p.Key), map[string]any{"value": p.Value})
+	}
+	if p.Exists {
+		if err := patch(); !errors.Is(err, errGone) {
 			return prefect.ActionUpdate, b.entryError(p.Key, err)
 		}
 	}
 	body := map[string]any{"name": p.Key, "value": p.Value, "tags": []string{}}
-	resp, err := b.send(ctx, http.MethodPost, "/variables/", body)
-	if err != nil {
-		return "", b.entryError(p.Key, err)
+	if done, err := b.create(ctx, "/variables/", body, overwrite); done || err != nil {
+		return prefect.ActionCreate, b.entryError(p.Key, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict {
-		return prefect.ActionCreate, b.entryError(p.Key, b.statusError(resp))
-	}
-	if !overwrite {
-		return "", b.entryError(p.Key, prefect.ErrTaken)
-	}
-	return prefect.ActionUpdate, b.entryError(p.Key, b.patchVariable(ctx, p.Key, p.Value))
-}
-
-func (b *Backend) patchVariable(ctx context.Context, name string, value json.RawMessage) error {
-	resp, err := b.send(ctx, http.MethodPatch, "/variables/name/"+url.PathEscape(name), map[string]any{"value": value})
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return errGone
-	}
-	return b.statusError(resp)
+	return prefect.ActionUpdate, b.entryError(p.Key, patch())
 }
 
 // entryError wraps the failure of one entry's write, or returns nil.
