@@ -68,22 +68,12 @@ func runMode(ctx context.Context, w World, mode config.Mode) int {
 	cfg, err := config.Parse(config.Sources{
 		Args: w.Args, Env: w.Environ, Users: w.Users, SystemRoots: w.SystemRoots, Mode: mode, WorkDir: w.WorkDir,
 	})
-	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(w.Stdout, mode)
 		return ExitOK
 	}
 	if err != nil {
-		u := newUI(runnerActive, false, w.Stdout, w.Stderr)
-		var ue *config.UsageError
-		if errors.As(err, &ue) {
-			for _, p := range ue.Problems {
-				u.errorf("%s", p)
-			}
-		} else {
-			u.errorf("%v", err)
-		}
-		return ExitUsage
+		return reportUsage(w, err)
 	}
 	if cfg.Mode == config.ModeRun {
 		path, err := runcmd.Resolve(cfg.Command[0], w.Environ.Get("PATH"))
@@ -102,6 +92,23 @@ func runMode(ctx context.Context, w World, mode config.Mode) int {
 		return ExitFailed
 	}
 	return code
+}
+
+// reportUsage reports every problem with the inputs and gives ExitUsage.
+// There is no configuration yet, so the runner is known from its file
+// commands alone.
+func reportUsage(w World, err error) int {
+	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
+	u := newUI(runnerActive, false, w.Stdout, w.Stderr)
+	var ue *config.UsageError
+	if errors.As(err, &ue) {
+		for _, p := range ue.Problems {
+			u.errorf("%s", p)
+		}
+	} else {
+		u.errorf("%v", err)
+	}
+	return ExitUsage
 }
 
 type run struct {

@@ -34,18 +34,8 @@ func Write(ctx context.Context, w World) int {
 		config.WriteUsage(w.Stdout)
 		return ExitOK
 	}
-	runnerActive := w.Environ.Get("GITHUB_OUTPUT") != "" || w.Environ.Get("GITHUB_ENV") != ""
 	if err != nil {
-		u := newUI(runnerActive, false, w.Stdout, w.Stderr)
-		var ue *config.UsageError
-		if errors.As(err, &ue) {
-			for _, p := range ue.Problems {
-				u.errorf("%s", p)
-			}
-		} else {
-			u.errorf("%v", err)
-		}
-		return ExitUsage
+		return reportUsage(w, err)
 	}
 	wr := &writer{cfg: cfg, w: w, start: w.Now(), redactor: &servertext.Redactor{}}
 	wr.ui = newUI(cfg.Runner.Active, cfg.Runner.Debug, w.Stdout, w.Stderr)

@@ -210,7 +210,16 @@ func Usage(w io.Writer, mode Mode) {
 		fmt.Fprintln(w, "or the values with --format. Every flag can also be set as INPUT_<NAME>.")
 	}
 	fmt.Fprintln(w, "")
-	for _, in := range Inputs {
+	printFlags(w, Inputs)
+	if mode == ModeAction {
+		fmt.Fprintln(w, "  --format dotenv|json|shell\n      Print the values instead of the summary (never inside a runner's log).")
+	}
+}
+
+// printFlags lists inputs as flags with their defaults, leaving out the
+// ones only a runner fills in.
+func printFlags(w io.Writer, inputs []Input) {
+	for _, in := range inputs {
 		if in.fromRunner {
 			continue
 		}
@@ -219,9 +228,6 @@ func Usage(w io.Writer, mode Mode) {
 			def = " (default " + in.Default + ")"
 		}
 		fmt.Fprintf(w, "  --%s%s\n      %s\n", in.Name, def, in.Description)
-	}
-	if mode == ModeAction {
-		fmt.Fprintln(w, "  --format dotenv|json|shell\n      Print the values instead of the summary (never inside a runner's log).")
 	}
 }
 
@@ -317,17 +323,7 @@ func Parse(src Sources) (*Config, error) {
 	c.OnEmpty = p.policy("on-empty")
 	c.MaskMinLength = p.integer("mask-min-length", 0, 1<<20)
 	c.Retries = p.integer("retries", 0, 20)
-	if s := get("timeout"); s != "" {
-		d, err := time.ParseDuration(s)
-		switch {
-		case err != nil:
-			p.problem("timeout", "%q is not a duration such as 60s or 2m", s)
-		case d <= 0:
-			p.problem("timeout", "%q is not a positive duration", s)
-		default:
-			c.Timeout = d
-		}
-	}
+	c.Timeout = p.duration("timeout")
 	c.RootCAs = p.certificates()
 	c.Backend = p.backend()
 	p.declarations(c)
@@ -342,32 +338,13 @@ func Parse(src Sources) (*Config, error) {
 	c.KeepFiles = p.boolean("keep-files")
 	c.FilesDir = strings.TrimSpace(filesDir.value)
 	c.HostTemp = p.runnerPaths()
-	c.Runner = Runner{
-		OutputPath:  src.Env.Get("GITHUB_OUTPUT"),
-		EnvPath:     src.Env.Get("GITHUB_ENV"),
-		SummaryPath: src.Env.Get("GITHUB_STEP_SUMMARY"),
-		StatePath:   src.Env.Get("GITHUB_STATE"),
-		TempDir:     src.Env.Get("RUNNER_TEMP"),
-		Workspace:   src.Env.Get("GITHUB_WORKSPACE"),
-		Debug:       src.Env.Get("RUNNER_DEBUG") == "1",
-		Act:         src.Env.Get("ACT") == "true",
-	}
-	c.Runner.Active = c.Runner.OutputPath != "" || c.Runner.EnvPath != ""
+	c.Runner = readRunner(src.Env)
 	if src.Mode == ModeRun {
 		// The command gets the values; no file command is written, even
 		// when run is a step of a workflow.
 		c.Runner = Runner{}
 	}
-	for _, f := range []struct{ name, path string }{
-		{"GITHUB_OUTPUT", c.Runner.OutputPath}, {"GITHUB_ENV", c.Runner.EnvPath}, {"GITHUB_STEP_SUMMARY", c.Runner.SummaryPath},
-	} {
-		if f.path == "" {
-			continue
-		}
-		if err := safefile.Check(f.path); err != nil {
-			p.problem(f.name, "%q cannot be written to: %s", f.path, safefile.Describe(err))
-		}
-	}
+	p.checkFileCommands(c.Runner, true)
 	switch f := Format(format.value); f {
 	case FormatNone, FormatDotenv, FormatJSON, FormatShell:
 		c.Format = f

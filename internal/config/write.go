@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets-action/internal/credential"
+	"github.com/prefect-secrets/prefect-secrets-action/internal/osenv"
 	"github.com/prefect-secrets/prefect-secrets-action/internal/safefile"
 )
 
@@ -89,13 +90,7 @@ func WriteUsage(w io.Writer) {
 	fmt.Fprintln(w, "Secret blocks, other blocks through a profile, Variables, or Prefect 1")
 	fmt.Fprintln(w, "secrets. Every entry is read first; only what differs is written.")
 	fmt.Fprintln(w, "")
-	for _, in := range WriteInputs {
-		def := ""
-		if in.Default != "" {
-			def = " (default " + in.Default + ")"
-		}
-		fmt.Fprintf(w, "  --%s%s\n      %s\n", in.Name, def, in.Description)
-	}
+	printFlags(w, WriteInputs)
 }
 
 // ParseWrite reads and validates the inputs of a write. It returns ErrHelp
@@ -130,7 +125,8 @@ func ParseWrite(src Sources) (*WriteConfig, error) {
 		p.problem("backend", "the local sources (PREFECT__CONTEXT__SECRETS__*, config.toml) cannot be written to; set api-url, PREFECT_API_URL, or backend: rest or graphql")
 	}
 	p.writeDeclarations(c)
-	c.Runner = p.runner()
+	c.Runner = readRunner(p.src.Env)
+	p.checkFileCommands(c.Runner, false)
 	if len(p.problems) > 0 {
 		return nil, &UsageError{Problems: p.problems}
 	}
@@ -149,9 +145,8 @@ func (p *parser) duration(name string) time.Duration {
 	return d
 }
 
-// runner reads the runner's file-command paths and flags.
-func (p *parser) runner() Runner {
-	env := p.src.Env
+// readRunner reads the runner's file-command paths and flags.
+func readRunner(env *osenv.Environ) Runner {
 	r := Runner{
 		OutputPath:  env.Get("GITHUB_OUTPUT"),
 		EnvPath:     env.Get("GITHUB_ENV"),
@@ -163,9 +158,17 @@ func (p *parser) runner() Runner {
 		Act:         env.Get("ACT") == "true",
 	}
 	r.Active = r.OutputPath != "" || r.EnvPath != ""
-	for _, f := range []struct{ name, path string }{
-		{"GITHUB_OUTPUT", r.OutputPath}, {"GITHUB_STEP_SUMMARY", r.SummaryPath},
-	} {
+	return r
+}
+
+// checkFileCommands refuses file-command paths that cannot be written:
+// the outputs and the summary, and GITHUB_ENV when it is written to.
+func (p *parser) checkFileCommands(r Runner, env bool) {
+	files := []struct{ name, path string }{{"GITHUB_OUTPUT", r.OutputPath}, {"GITHUB_STEP_SUMMARY", r.SummaryPath}}
+	if env {
+		files = append(files, struct{ name, path string }{"GITHUB_ENV", r.EnvPath})
+	}
+	for _, f := range files {
 		if f.path == "" {
 			continue
 		}
@@ -173,7 +176,6 @@ func (p *parser) runner() Runner {
 			p.problem(f.name, "%q cannot be written to: %s", f.path, safefile.Describe(err))
 		}
 	}
-	return r
 }
 
 // writeDeclarations parses the entries of a write and refuses what cannot
