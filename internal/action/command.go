@@ -21,10 +21,7 @@ const (
 // whatever the outcome. It returns the command's exit status.
 func (r *run) runCommand(p plan) int {
 	cfg := r.cfg
-	entries := make([]export.Entry, 0, len(p.exports))
-	for _, e := range p.exports {
-		entries = append(entries, e.Entry)
-	}
+	entries := p.entries()
 	dir, paths, err := r.writeFiles(p.files)
 	if err != nil {
 		r.ui.errorf("%v; nothing was started", err)

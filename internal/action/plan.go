@@ -32,6 +32,15 @@ type plan struct {
 	problems []string
 }
 
+// entries are the planned exports as variables to write.
+func (p plan) entries() []export.Entry {
+	out := make([]export.Entry, 0, len(p.exports))
+	for _, e := range p.exports {
+		out = append(out, e.Entry)
+	}
+	return out
+}
+
 // plan turns resolved secrets into exports, files and masks. Each value is
 // decoded once, for its exports and its masks alike.
 func (r *run) plan(secrets []*secret, masker *export.Masker) plan {

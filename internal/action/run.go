@@ -417,10 +417,7 @@ func (r *run) logSecrets(secrets []*secret) {
 // all of it is written or none: a failure removes the files already made.
 func (r *run) deliver(secrets []*secret, p plan) error {
 	cfg := r.cfg
-	entries := make([]export.Entry, 0, len(p.exports))
-	for _, e := range p.exports {
-		entries = append(entries, e.Entry)
-	}
+	entries := p.entries()
 	dir, paths, err := r.writeFiles(p.files)
 	if err != nil {
 		return err

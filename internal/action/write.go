@@ -142,10 +142,7 @@ func (wr *writer) finish(results []writeback.Result) int {
 	failed := false
 	for _, r := range results {
 		word := resultWord(r, cfg.DryRun)
-		output := map[prefect.Action]string{
-			prefect.ActionCreate: "created", prefect.ActionUpdate: "updated",
-			prefect.ActionUnchanged: "unchanged", prefect.ActionSkip: "skipped",
-		}[r.Action]
+		output := outputOf[r.Action]
 		why := ""
 		switch {
 		case r.Err != nil:
@@ -199,15 +196,18 @@ func (wr *writer) finish(results []writeback.Result) int {
 	return ExitOK
 }
 
+// outputOf is the output that lists an entry after each action.
+var outputOf = map[prefect.Action]string{
+	prefect.ActionCreate: "created", prefect.ActionUpdate: "updated",
+	prefect.ActionUnchanged: "unchanged", prefect.ActionSkip: "skipped",
+}
+
 // resultWord says what happened to an entry, or would in a dry run.
 func resultWord(r writeback.Result, dryRun bool) string {
 	if r.Err != nil {
 		return "failed"
 	}
-	word := map[prefect.Action]string{
-		prefect.ActionCreate: "created", prefect.ActionUpdate: "updated",
-		prefect.ActionUnchanged: "unchanged", prefect.ActionSkip: "skipped",
-	}[r.Action]
+	word := outputOf[r.Action]
 	if dryRun && (r.Action == prefect.ActionCreate || r.Action == prefect.ActionUpdate) {
 		return "would be " + word
 	}

@@ -39,14 +39,7 @@ func BenchmarkWrite(b *testing.B) {
 		env = append(env, fmt.Sprintf("CI_SECRET_%02d=value-%02d-%s", i, i, strings.Repeat("x", 24)))
 	}
 	secrets := strings.Join(names, "\n")
-	for _, tc := range []struct {
-		name  string
-		setup func(s *prefecttest.REST)
-		decl  string
-		vars  string
-		env   []string
-		csrf  bool
-	}{
+	for _, tc := range []writeCase{
 		{name: "new", decl: secrets, env: env},
 		{name: "new-csrf", decl: secrets, env: env, csrf: true},
 		{name: "unchanged", decl: secrets, env: env, setup: func(s *prefecttest.REST) {
@@ -90,16 +83,20 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
-// mixedWrite is 10 credential blocks of 5 types and 20 Variables: half of
-// each exist with other values, half are new.
-func mixedWrite() struct {
+// writeCase is one write a benchmark makes: the server's state, the
+// entries and the step's variables.
+type writeCase struct {
 	name  string
 	setup func(s *prefecttest.REST)
 	decl  string
 	vars  string
 	env   []string
 	csrf  bool
-} {
+}
+
+// mixedWrite is 10 credential blocks of 5 types and 20 Variables: half of
+// each exist with other values, half are new.
+func mixedWrite() writeCase {
 	var decl, vars, env []string
 	types := []struct{ slug, profile, prefix string }{
 		{"aws-credentials", "aws", "AWS"}, {"github-credentials", "github", "GH"}, {"docker-registry-credentials", "docker", "DOCKER"},
@@ -118,14 +115,7 @@ func mixedWrite() struct {
 		vars = append(vars, fmt.Sprintf("V_%02d=var-%02d", i, i))
 		env = append(env, fmt.Sprintf("V_%02d=new-%02d", i, i))
 	}
-	return struct {
-		name  string
-		setup func(s *prefecttest.REST)
-		decl  string
-		vars  string
-		env   []string
-		csrf  bool
-	}{name: "mixed", decl: strings.Join(decl, "\n"), vars: strings.Join(vars, "\n"), env: env, setup: func(s *prefecttest.REST) {
+	return writeCase{name: "mixed", decl: strings.Join(decl, "\n"), vars: strings.Join(vars, "\n"), env: env, setup: func(s *prefecttest.REST) {
 		for _, t := range types {
 			data, _ := json.Marshal(map[string]string{"token": "old"})
 			s.AddBlock(prefecttest.Block{Slug: t.slug, Name: t.profile + "-a", Data: data})

@@ -94,6 +94,8 @@ type Collected struct {
 	// strings inside a key file.
 	Secrets []string
 	Leaves  []string
+	// Sources are the variables read, in the profile's order.
+	Sources []string
 }
 
 // MissingError names the variables a required field has none of.
@@ -155,6 +157,7 @@ func Collect(label, profile, slug string, env Environment) (Collected, error) {
 			}
 			continue
 		}
+		c.Sources = append(c.Sources, from)
 		if value == "" {
 			c.Fields[f.name] = json.RawMessage("null")
 			continue
@@ -187,16 +190,4 @@ func Collect(label, profile, slug string, env Environment) (Collected, error) {
 		c.Secrets = append(c.Secrets, value)
 	}
 	return c, nil
-}
-
-// SourcesOf lists the variables a collected block was built from, in the
-// profile's order.
-func SourcesOf(profile, slug string, got Collected) []string {
-	var out []string
-	for _, f := range collectors[profile][slug] {
-		if _, ok := got.Fields[f.name]; ok {
-			out = append(out, f.variables[0])
-		}
-	}
-	return out
 }

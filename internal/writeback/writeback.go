@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -195,7 +196,7 @@ func (b *builder) secret(d config.Declaration) {
 			return
 		}
 		e.Secrets, e.Leaves = got.Secrets, got.Leaves
-		e.Sources = credential.SourcesOf(profile, slug, got)
+		e.Sources = got.Sources
 		if rest {
 			e.Change.Fields = got.Fields
 		} else {
@@ -272,33 +273,7 @@ func (b *builder) check(d config.Declaration, e *Entry) {
 	b.entries = append(b.entries, *e)
 }
 
-func containsMask(v json.RawMessage) bool {
-	var decoded any
-	if json.Unmarshal(v, &decoded) != nil {
-		return false
-	}
-	var walk func(any) bool
-	walk = func(x any) bool {
-		switch t := x.(type) {
-		case string:
-			return t == Masked
-		case map[string]any:
-			for _, c := range t {
-				if walk(c) {
-					return true
-				}
-			}
-		case []any:
-			for _, c := range t {
-				if walk(c) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return walk(decoded)
-}
+func containsMask(v json.RawMessage) bool { return slices.Contains(leavesOf(v), Masked) }
 
 func (b *builder) variable(d config.Declaration) {
 	e := Entry{Declared: d.Declared, Target: "Variable " + d.Name, Change: prefect.Change{Key: d.Name, Variable: true}}

@@ -72,7 +72,6 @@ func (b *Backend) send(ctx context.Context, method, route string, body any) (*ht
 			return nil, err
 		}
 	}
-	sent := ""
 	for attempt := 0; ; attempt++ {
 		token, client := "", ""
 		if needsCSRF(method) {
@@ -82,14 +81,13 @@ func (b *Backend) send(ctx context.Context, method, route string, body any) (*ht
 		if err != nil || resp.StatusCode != http.StatusForbidden || !needsCSRF(method) || attempt > 0 {
 			return resp, err
 		}
-		refusal, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		refusal := readAllLimited(resp.Body)
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(refusal))
 		if !refused(refusal) {
 			return resp, nil
 		}
-		sent = token
-		if err := b.fetchCSRF(ctx, sent); err != nil {
+		if err := b.fetchCSRF(ctx, token); err != nil {
 			return nil, err
 		}
 	}

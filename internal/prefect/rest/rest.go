@@ -600,7 +600,7 @@ func (b *Backend) resolution(d blockDocument) prefect.Resolution {
 // server does not have ({"detail": "Not Found"}), so that a wrong api-url
 // is never mistaken for missing secrets. It consumes the body.
 func (b *Backend) aboutBlocks(resp *http.Response) bool {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	body := readAllLimited(resp.Body)
 	return strings.Contains(strings.ToLower(b.nc.Detail(body, "detail")), "block")
 }
 
